@@ -1,0 +1,155 @@
+// Headless Agent Relay: the same core as the extension, without VS Code.
+//   node dist/cli.js run --agent claude [--json] [--cwd DIR] [options] PROMPT...
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CliAgentProvider } from './core/agents/cliProvider';
+import type { AgentEvent, SeqEvent } from './core/agents/events';
+import { AGENTS, findAgent, unknownAgentMessage } from './core/agents/registry';
+import { locateCli } from './core/locate/cliLocator';
+import { nullLogger, stderrLogger } from './core/log';
+import { AgentRun } from './core/run/agentRun';
+import { checkPrompt, UserInputError } from './core/run/prompt';
+import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
+
+const EXIT = { ok: 0, failed: 1, usage: 2, timedOut: 124, cancelled: 130 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (args.command === 'agents') {
+    for (const spec of AGENTS) {
+      const d = await locateCli(spec, locatorContext(spec.id));
+      const where = d.found ? `${d.path} (${d.foundBy}) ${(await d.version()) ?? ''}` : 'not found';
+      process.stdout.write(`${spec.id}\t${spec.displayName}\t${where}\n`);
+    }
+    return EXIT.ok;
+  }
+
+  const spec = findAgent(args.agent);
+  if (!spec) {
+    process.stderr.write(`${unknownAgentMessage(args.agent)}\n`);
+    return EXIT.usage;
+  }
+  const prompt = args.prompt ?? (process.stdin.isTTY ? '' : await readStdin());
+  try {
+    checkPrompt(prompt, args.maxPromptKilobytes);
+  } catch (err) {
+    if (err instanceof UserInputError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+
+  const provider = new CliAgentProvider(spec, { locate: () => locateCli(spec, locatorContext(spec.id, args.agentPath)) });
+  const run = new AgentRun(
+    provider,
+    {
+      prompt,
+      cwd: path.resolve(args.cwd),
+      options: { model: args.model, permissionMode: args.permissionMode, allowedTools: args.allowedTools },
+    },
+    { timeoutMs: args.timeoutSeconds * 1000, logger: args.verbose ? stderrLogger('debug') : nullLogger },
+  );
+  run.onEvent(args.json ? printJson : printHuman);
+
+  // Ctrl-C: stop the agent cleanly first; a second Ctrl-C kills the tree at once.
+  let interrupts = 0;
+  process.on('SIGINT', () => (++interrupts === 1 ? run.cancel() : run.killNow()));
+  process.on('SIGTERM', () => run.killNow());
+
+  const outcome = await run.done;
+  switch (outcome.status) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'cancelled':
+      return EXIT.cancelled;
+    case 'timed-out':
+      return EXIT.timedOut;
+    default:
+      return EXIT.failed;
+  }
+}
+
+function locatorContext(agentId: string, configuredPath?: string) {
+  return {
+    platform: process.platform,
+    env: process.env,
+    home: os.homedir(),
+    configuredPath,
+    settingKey: `--agent-path (or agentRelay.${agentId}.path in VS Code)`,
+  };
+}
+
+function printJson(e: SeqEvent): void {
+  process.stdout.write(`${JSON.stringify(e)}\n`);
+}
+
+let textOpen = false;
+function printHuman({ event }: SeqEvent): void {
+  const line = (s: string) => {
+    if (textOpen) process.stdout.write('\n');
+    textOpen = false;
+    process.stderr.write(`${s}\n`);
+  };
+  const e: AgentEvent = event;
+  switch (e.type) {
+    case 'text':
+      process.stdout.write(e.text);
+      textOpen = !e.text.endsWith('\n');
+      return;
+    case 'tool-use':
+      return line(`⚙ ${e.name} ${JSON.stringify(e.input)}`);
+    case 'tool-result':
+      return line(`${e.isError ? '✗' : '↳'} ${e.output.split('\n')[0].slice(0, 200)}`);
+    case 'notice':
+      return line(`· ${e.message}`);
+    case 'error':
+      return line(`error: ${e.message}`);
+    case 'usage': {
+      const parts = [
+        e.inputTokens !== undefined && `${e.inputTokens} in`,
+        e.outputTokens !== undefined && `${e.outputTokens} out`,
+        e.costUsd !== undefined && `$${e.costUsd.toFixed(4)}`,
+      ].filter(Boolean);
+      if (parts.length) line(`· tokens ${parts.join(', ')}`);
+      return;
+    }
+    case 'done':
+      return line(
+        e.outcome.status === 'succeeded'
+          ? `✓ done in ${(e.outcome.durationMs / 1000).toFixed(1)} s`
+          : `✗ ${e.outcome.status}: ${e.outcome.message ?? ''}`,
+      );
+    default:
+      return;
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`agent-relay: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

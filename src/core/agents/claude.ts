@@ -1,0 +1,47 @@
+import * as path from 'node:path';
+import type { CliAgentSpec } from './cliAgent';
+import { ClaudeStreamParser } from './claudeStream';
+
+/** Permission modes Agent Relay offers. Bypass modes are deliberately absent. */
+export const CLAUDE_PERMISSION_MODES = ['plan', 'default', 'acceptEdits'] as const;
+
+export const claudeAgent: CliAgentSpec = {
+  id: 'claude',
+  displayName: 'Claude Code',
+  binaryNames: ['claude'],
+  npmPackage: '@anthropic-ai/claude-code',
+  installHint:
+    'Install Claude Code (`npm install -g @anthropic-ai/claude-code`, or the native installer from https://code.claude.com/docs), then run "Agent Relay: Re-detect Agents".',
+  // SIGINT makes Claude Code finish with an `aborted_streaming` result; SIGTERM just exits.
+  gracefulSignal: 'SIGINT',
+
+  knownLocations(home) {
+    return [
+      path.join(home, '.local', 'bin'), // native installer (all platforms)
+      path.join(home, '.claude', 'local'), // legacy "local" install
+    ];
+  },
+
+  invocation(prompt, options) {
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
+    const mode = options.permissionMode ?? 'plan';
+    if (!(CLAUDE_PERMISSION_MODES as readonly string[]).includes(mode)) {
+      throw new Error(`Unsupported Claude Code permission mode "${mode}"; use one of ${CLAUDE_PERMISSION_MODES.join(', ')}.`);
+    }
+    args.push('--permission-mode', mode);
+    if (options.model) args.push('--model', options.model);
+    // Variadic, so it goes last; each rule is its own argument ("Bash(echo *)" has a space).
+    if (options.allowedTools?.length) args.push('--allowedTools', ...options.allowedTools);
+    return {
+      args,
+      stdin: prompt,
+      env: {
+        // Set inside Claude Code's own shells; a nested run must not think it is one.
+        CLAUDECODE: undefined,
+        ...options.environment,
+      },
+    };
+  },
+
+  createParser: (emit) => new ClaudeStreamParser(emit),
+};

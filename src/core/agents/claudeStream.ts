@@ -1,0 +1,190 @@
+import type { EmitEvent, RunOutcome } from './events';
+import type { ProcessEnd, StreamParser } from './cliAgent';
+import { describeExit } from './exitDescription';
+
+type Json = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Json | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Claude Code `--output-format stream-json --verbose [--include-partial-messages]`.
+ *
+ * With partial messages, text arrives as `stream_event` deltas *and* again as one
+ * whole `assistant` line per content block; blocks of a message we saw stream are
+ * therefore not shown twice. Without partial messages the `assistant` lines are
+ * the only source. Tool calls always come from the whole `assistant` line, where
+ * their input is complete. Sub-agent traffic (`parent_tool_use_id` set) is not
+ * shown as top-level text.
+ */
+export class ClaudeStreamParser implements StreamParser {
+  private readonly streamed = new Set<string>();
+  private result: Json | undefined;
+  private apiError: string | undefined;
+
+  constructor(private readonly emit: EmitEvent) {}
+
+  handle(line: Json): void {
+    switch (line.type) {
+      case 'system':
+        return this.system(line);
+      case 'stream_event':
+        return this.streamEvent(line);
+      case 'assistant':
+        return this.assistant(line);
+      case 'user':
+        return this.user(line);
+      case 'result':
+        return this.onResult(line);
+      default:
+        return; // rate_limit_event, keep_alive, tool_progress, and whatever comes next
+    }
+  }
+
+  private system(line: Json): void {
+    if (line.subtype === 'init') {
+      this.emit({
+        type: 'started',
+        agentId: 'claude',
+        model: str(line.model),
+        sessionId: str(line.session_id),
+        cwd: str(line.cwd),
+        agentVersion: str(line.claude_code_version),
+      });
+    } else if (line.subtype === 'api_retry') {
+      const status = line.error_status ?? line.error ?? 'error';
+      this.emit({
+        type: 'notice',
+        message: `Model API request failed (${String(status)}); retry ${num(line.attempt) ?? '?'} of ${num(line.max_retries) ?? '?'}.`,
+      });
+    }
+  }
+
+  private streamEvent(line: Json): void {
+    if (line.parent_tool_use_id) return;
+    const event = obj(line.event);
+    if (!event) return;
+    if (event.type === 'message_start') {
+      const id = str(obj(event.message)?.id);
+      if (id) this.streamed.add(id);
+    } else if (event.type === 'content_block_delta') {
+      const delta = obj(event.delta);
+      if (delta?.type === 'text_delta' && str(delta.text)) this.emit({ type: 'text', text: delta.text as string });
+      else if (delta?.type === 'thinking_delta' && str(delta.thinking))
+        this.emit({ type: 'thinking', text: delta.thinking as string });
+    } else if (event.type === 'content_block_start') {
+      const block = obj(event.content_block);
+      if (block?.type === 'text' && str(block.text)) this.emit({ type: 'text', text: block.text as string });
+    }
+  }
+
+  private assistant(line: Json): void {
+    const message = obj(line.message);
+    if (!message) return;
+    if (line.error) this.apiError = firstText(message.content) ?? String(line.error);
+    const alreadyStreamed = this.streamed.has(str(message.id) ?? '');
+    const topLevel = !line.parent_tool_use_id;
+    for (const item of arr(message.content)) {
+      const block = obj(item);
+      if (!block) continue;
+      if (block.type === 'tool_use') {
+        this.emit({ type: 'tool-use', id: str(block.id) ?? '', name: str(block.name) ?? 'tool', input: block.input });
+      } else if (topLevel && !alreadyStreamed && block.type === 'text' && str(block.text)) {
+        this.emit({ type: 'text', text: block.text as string });
+      } else if (topLevel && !alreadyStreamed && block.type === 'thinking' && str(block.thinking)) {
+        this.emit({ type: 'thinking', text: block.thinking as string });
+      }
+    }
+  }
+
+  private user(line: Json): void {
+    for (const item of arr(obj(line.message)?.content)) {
+      const block = obj(item);
+      if (block?.type === 'tool_result') {
+        this.emit({
+          type: 'tool-result',
+          toolUseId: str(block.tool_use_id) ?? '',
+          output: toolResultText(block.content),
+          isError: block.is_error === true,
+        });
+      } else if (block?.type === 'text' && str(block.text)?.startsWith('[Request interrupted')) {
+        this.emit({ type: 'notice', message: block.text as string });
+      }
+    }
+  }
+
+  private onResult(line: Json): void {
+    this.result = line;
+    const usage = obj(line.usage);
+    this.emit({
+      type: 'usage',
+      inputTokens: sum(usage?.input_tokens, usage?.cache_creation_input_tokens, usage?.cache_read_input_tokens),
+      outputTokens: num(usage?.output_tokens),
+      cacheReadTokens: num(usage?.cache_read_input_tokens),
+      costUsd: num(line.total_cost_usd),
+      durationMs: num(line.duration_ms),
+      turns: num(line.num_turns),
+    });
+  }
+
+  finish(end: ProcessEnd): RunOutcome {
+    const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
+    if (end.spawnError) return { ...base, status: 'failed', message: end.spawnError };
+    const r = this.result;
+    if (r) {
+      const ok = r.subtype === 'success' && r.is_error !== true;
+      if (ok) return { ...base, status: 'succeeded', result: str(r.result) };
+      if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
+      return { ...base, status: 'failed', message: resultError(r, this.apiError, end.stderrTail) };
+    }
+    if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
+    // No terminal event: the stream was cut off. Whatever streamed so far stays shown.
+    return {
+      ...base,
+      status: 'failed',
+      message: `Claude Code ended without a result (${describeExit(end.exitCode, end.signal)}).${stderrSuffix(end.stderrTail)}`,
+    };
+  }
+}
+
+function resultError(r: Json, apiError: string | undefined, stderrTail: string): string {
+  const status = num(r.api_error_status);
+  const text = str(r.result) ?? apiError;
+  if (text) return status && !text.includes(String(status)) ? `${text} (HTTP ${status})` : text;
+  const errors = arr(r.errors).filter((e): e is string => typeof e === 'string');
+  if (errors.length) return errors.join('; ');
+  return `Claude Code reported ${str(r.subtype) ?? 'an error'}.${stderrSuffix(stderrTail)}`;
+}
+
+function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
+  return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';
+}
+
+export function stderrSuffix(stderrTail: string): string {
+  const tail = stderrTail.trim();
+  return tail ? `\n${tail.length > 2000 ? '…' + tail.slice(-2000) : tail}` : '';
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return arr(content)
+    .map((c) => str(obj(c)?.text) ?? '')
+    .filter(Boolean)
+    .join('\n');
+}
+
+function firstText(content: unknown): string | undefined {
+  for (const c of arr(content)) {
+    const t = str(obj(c)?.text);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function sum(...values: unknown[]): number | undefined {
+  const nums = values.map(num).filter((n): n is number => n !== undefined);
+  return nums.length ? nums.reduce((a, b) => a + b, 0) : undefined;
+}

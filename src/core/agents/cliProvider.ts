@@ -1,0 +1,110 @@
+import { promises as fs } from 'node:fs';
+import type { CliAgentSpec } from './cliAgent';
+import type { RunOutcome } from './events';
+import type { AgentProvider, RunContext, RunRequest } from './provider';
+import type { Detection } from '../locate/cliLocator';
+import { AgentProcess } from '../process/agentProcess';
+import { LineSplitter, parseJsonObject } from '../stream/jsonLines';
+
+export interface CliProviderOptions {
+  /** Finds the executable (cached by the caller). */
+  locate(): Promise<Detection>;
+  /** The environment the agent inherits. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** How long a stopping agent gets before its tree is killed. */
+  graceMs?: number;
+}
+
+/** Runs an agent CLI as a child process and parses its JSON Lines stdout. */
+export class CliAgentProvider implements AgentProvider {
+  constructor(
+    private readonly spec: CliAgentSpec,
+    private readonly opts: CliProviderOptions,
+  ) {}
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get displayName(): string {
+    return this.spec.displayName;
+  }
+
+  async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
+    const started = Date.now();
+    const detection = await this.opts.locate();
+    if (!detection.found) {
+      ctx.emit({ type: 'error', message: detection.message });
+      return { status: 'failed', message: detection.message, durationMs: Date.now() - started };
+    }
+    ctx.logger.info(`${this.spec.displayName} at ${detection.path} (found by ${detection.foundBy})`);
+    void detection.version().then((v) => ctx.logger.info(`${this.spec.displayName} version: ${v ?? 'unknown'}`));
+
+    if (!(await isDirectory(request.cwd))) {
+      const message = `The working folder ${request.cwd} does not exist or is not a folder.`;
+      ctx.emit({ type: 'error', message });
+      return { status: 'failed', message, durationMs: Date.now() - started };
+    }
+    const invocation = this.spec.invocation(request.prompt, request.options);
+    const env: NodeJS.ProcessEnv = { ...(this.opts.baseEnv ?? process.env) };
+    for (const [k, v] of Object.entries(invocation.env)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    const args = [...detection.launch.argsPrefix, ...invocation.args];
+    ctx.logger.debug(`spawn ${detection.launch.command} ${JSON.stringify(args)} in ${request.cwd}`);
+
+    const parser = this.spec.createParser(ctx.emit);
+    let badLines = 0;
+    const splitter = new LineSplitter((line) => {
+      const json = parseJsonObject(line);
+      if (json) parser.handle(json);
+      else if (++badLines <= 5) ctx.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
+    });
+
+    if (ctx.signal.aborted) return { status: ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled', durationMs: 0 };
+    const proc = AgentProcess.start(
+      { command: detection.launch.command, args, cwd: request.cwd, env, stdin: invocation.stdin },
+      (chunk) => splitter.push(chunk),
+    );
+    ctx.onProcess?.(() => proc.kill(), proc.pid);
+    ctx.logger.info(`started pid ${proc.pid ?? '?'}`);
+
+    let stoppedBy: 'cancelled' | 'timed-out' | undefined;
+    const onAbort = () => {
+      stoppedBy = ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled';
+      ctx.logger.info(`stopping (${stoppedBy}): ${this.spec.gracefulSignal}, then tree kill`);
+      void proc.stop(this.spec.gracefulSignal, this.opts.graceMs ?? 3000);
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    const exit = await proc.exited;
+    ctx.signal.removeEventListener('abort', onAbort);
+    splitter.end();
+    ctx.logger.info(`process ended: code ${exit.exitCode} signal ${exit.signal}`);
+    if (proc.stderr.trim()) ctx.logger.debug(`stderr: ${proc.stderr.slice(-4000)}`);
+
+    return parser.finish({
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      stoppedBy,
+      stderrTail: proc.stderr,
+      spawnError: exit.spawnError && spawnErrorMessage(this.spec, detection.path, exit.spawnError),
+      durationMs: Date.now() - started,
+    });
+  }
+}
+
+function spawnErrorMessage(spec: CliAgentSpec, file: string, err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return `${spec.displayName} could not be started: ${file} does not exist any more. Run "Agent Relay: Re-detect Agents".`;
+  if (err.code === 'EACCES') return `${spec.displayName} could not be started: ${file} is not executable.`;
+  return `${spec.displayName} could not be started (${err.code ?? err.message}).`;
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await fs.stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}

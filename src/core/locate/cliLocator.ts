@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { CliAgentSpec } from '../agents/cliAgent';
+import { candidateNames, commonInstallDirs, expandUserPath, pathDirectories } from './searchPaths';
+import { resolveCmdShim, type Launch } from './windowsShim';
+
+/** How a binary was found, for the UI and the Doctor report. */
+export type FoundBy = 'setting' | 'PATH' | 'known location';
+
+/** One place the locator looked. */
+export interface SearchStep {
+  source: FoundBy;
+  path: string;
+  result: 'found' | 'missing' | 'not executable' | 'unusable';
+}
+
+export type Detection =
+  | {
+      found: true;
+      agentId: string;
+      path: string;
+      foundBy: FoundBy;
+      launch: Launch;
+      trail: SearchStep[];
+      /** `<cli> --version`, run once on first call. */
+      version(): Promise<string | undefined>;
+    }
+  | { found: false; agentId: string; trail: SearchStep[]; message: string };
+
+export interface LocatorContext {
+  platform: NodeJS.Platform;
+  env: Readonly<Record<string, string | undefined>>;
+  home: string;
+  /** The user's path setting; undefined in untrusted workspaces, where it is ignored. */
+  configuredPath?: string;
+  /** Name of that setting, for messages. */
+  settingKey: string;
+  /** Whether the setting was ignored because the workspace is not trusted. */
+  settingIgnoredUntrusted?: boolean;
+}
+
+/**
+ * Finds an agent's executable: the user's setting, then `PATH` (with `PATHEXT`
+ * on Windows), then known install locations. Never throws; a miss explains what
+ * was searched and what to do.
+ */
+export async function locateCli(spec: CliAgentSpec, ctx: LocatorContext): Promise<Detection> {
+  const trail: SearchStep[] = [];
+  const p = ctx.platform === 'win32' ? path.win32 : path.posix;
+
+  const configured = ctx.configuredPath?.trim();
+  if (configured) {
+    const file = expandUserPath(configured, ctx.home, ctx.env, ctx.platform);
+    const candidates = p.extname(file) ? [file] : candidateNames(file, ctx.env, ctx.platform);
+    for (const candidate of candidates) {
+      const hit = await probe(candidate, 'setting', ctx, trail);
+      if (hit) return hit;
+    }
+    // A setting that points nowhere is an error, not a reason to run something else.
+    return {
+      found: false,
+      agentId: spec.id,
+      trail,
+      message: `${spec.displayName} was not found at "${configured}" (from the setting ${ctx.settingKey}). Fix or clear that setting, then run "Agent Relay: Re-detect Agents".`,
+    };
+  }
+
+  const searchDirs: Array<[FoundBy, string]> = [
+    ...pathDirectories(ctx.env, ctx.platform).map((d): [FoundBy, string] => ['PATH', d]),
+    ...[...spec.knownLocations(ctx.home, ctx.env, ctx.platform), ...commonInstallDirs(ctx.home, ctx.env, ctx.platform)].map(
+      (d): [FoundBy, string] => ['known location', d],
+    ),
+  ];
+  const seen = new Set<string>();
+  for (const [source, dir] of searchDirs) {
+    for (const bin of spec.binaryNames) {
+      for (const name of candidateNames(bin, ctx.env, ctx.platform)) {
+        const file = p.join(dir, name);
+        const key = ctx.platform === 'win32' ? file.toLowerCase() : file;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const hit = await probe(file, source, ctx, trail, true);
+        if (hit) return hit;
+      }
+    }
+  }
+
+  const ignored = ctx.settingIgnoredUntrusted ? ` The setting ${ctx.settingKey} is ignored because this workspace is not trusted.` : '';
+  return {
+    found: false,
+    agentId: spec.id,
+    trail,
+    message:
+      `${spec.displayName} (\`${spec.binaryNames[0]}\`) was not found on PATH or in ${searchDirs.length - pathDirectories(ctx.env, ctx.platform).length} known install locations.${ignored} ` +
+      `${spec.installHint} If it is installed somewhere else, set ${ctx.settingKey} to its full path.`,
+  };
+
+  async function probe(
+    file: string,
+    source: FoundBy,
+    c: LocatorContext,
+    steps: SearchStep[],
+    quietMisses = false,
+  ): Promise<Detection | undefined> {
+    const state = await executableState(file, c.platform);
+    if (state !== 'found') {
+      // PATH scans look at dozens of files; only record the misses of explicit choices.
+      if (!quietMisses || state !== 'missing') steps.push({ source, path: file, result: state });
+      return undefined;
+    }
+    const launch = await launchFor(file, c.platform);
+    if (!launch) {
+      steps.push({ source, path: file, result: 'unusable' });
+      return undefined;
+    }
+    steps.push({ source, path: file, result: 'found' });
+    return { found: true, agentId: spec.id, path: file, foundBy: source, launch, trail: steps, version: once(() => probeVersion(launch)) };
+  }
+}
+
+async function executableState(file: string, platform: NodeJS.Platform): Promise<SearchStep['result']> {
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile()) return 'missing';
+    if (platform === 'win32') return 'found';
+    await fs.access(file, fs.constants.X_OK);
+    return 'found';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES' ? 'not executable' : 'missing';
+  }
+}
+
+async function launchFor(file: string, platform: NodeJS.Platform): Promise<Launch | undefined> {
+  if (platform === 'win32' && /\.(cmd|bat)$/i.test(file)) {
+    try {
+      return resolveCmdShim(file, await fs.readFile(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  return { command: file, argsPrefix: [] };
+}
+
+/** Runs `<cli> --version` (10 s limit) and returns its first line. */
+export function probeVersion(launch: Launch): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      launch.command,
+      [...launch.argsPrefix, '--version'],
+      { timeout: 10_000, windowsHide: true, encoding: 'utf8' },
+      (err, stdout) => resolve(err ? undefined : stdout.trim().split('\n')[0] || undefined),
+    );
+  });
+}
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}

@@ -1,0 +1,89 @@
+/** Command-line arguments of the headless CLI (pure, so unit tests can check them). */
+export type CliArgs =
+  | { command: 'help' }
+  | { command: 'agents' }
+  | {
+      command: 'run';
+      agent: string;
+      prompt?: string;
+      json: boolean;
+      cwd: string;
+      model?: string;
+      permissionMode?: string;
+      allowedTools: string[];
+      agentPath?: string;
+      timeoutSeconds: number;
+      maxPromptKilobytes: number;
+      verbose: boolean;
+    };
+
+export const USAGE = `Usage:
+  agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
+  agent-relay run --agent ID [options] -            read the prompt from stdin
+  agent-relay agents                                show which agents are installed
+
+Options for run:
+  --json                   print normalised events as JSON lines
+  --cwd DIR                working folder (default: the current one)
+  --model NAME             model alias or id
+  --permission-mode MODE   agent permission mode (Claude: plan, default, acceptEdits; default plan)
+  --allowed-tools RULE     allow a tool without asking (repeatable), e.g. "Bash(npm test)"
+  --agent-path FILE        use this executable instead of searching for it
+  --timeout SECONDS        stop after this long (default 1800, 0 = none)
+  --max-prompt-kb N        refuse larger prompts (default 512)
+  --verbose                log to stderr
+Exit codes: 0 success, 1 failed, 2 usage error, 124 timed out, 130 cancelled.
+`;
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'agents') return { command: 'agents' };
+  if (command !== 'run') throw new Error(`Unknown command "${command}".`);
+
+  const out: Extract<CliArgs, { command: 'run' }> = {
+    command: 'run',
+    agent: '',
+    json: false,
+    cwd: process.cwd(),
+    allowedTools: [],
+    timeoutSeconds: 1800,
+    maxPromptKilobytes: 512,
+    verbose: false,
+  };
+  const words: string[] = [];
+  let fromStdin = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      return v;
+    };
+    const number = () => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${arg} needs a non-negative number.`);
+      return n;
+    };
+    switch (arg) {
+      case '--agent': out.agent = value(); break;
+      case '--json': out.json = true; break;
+      case '--cwd': out.cwd = value(); break;
+      case '--model': out.model = value(); break;
+      case '--permission-mode': out.permissionMode = value(); break;
+      case '--allowed-tools': out.allowedTools.push(value()); break;
+      case '--agent-path': out.agentPath = value(); break;
+      case '--timeout': out.timeoutSeconds = number(); break;
+      case '--max-prompt-kb': out.maxPromptKilobytes = number(); break;
+      case '--verbose': out.verbose = true; break;
+      case '-': fromStdin = true; break;
+      case '--': words.push(...rest.slice(i + 1)); i = rest.length; break;
+      default:
+        if (arg.startsWith('--')) throw new Error(`Unknown option ${arg}.`);
+        words.push(arg);
+    }
+  }
+  if (!out.agent) throw new Error('--agent is required.');
+  if (!fromStdin && words.length) out.prompt = words.join(' ');
+  return out;
+}
