@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './host/commands';
+import { Relay } from './host/relay';
+import { RunPanel } from './host/runPanel';
+import { createApi, type AgentRelayApi } from './host/api';
+import { VIEW_TYPE, type PanelState } from './shared/protocol';
+
+let relay: Relay | undefined;
+
+/** Registers contributions and returns. No file system scans, processes or network here. */
+export function activate(context: vscode.ExtensionContext): AgentRelayApi {
+  relay = new Relay(context);
+  const r = relay;
+  context.subscriptions.push(
+    r,
+    ...registerCommands(r),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
+        RunPanel.restore(panel, context.extensionUri, state, r.resolvePanelRun);
+      },
+    }),
+  );
+  return createApi(r);
+}
+
+/** Kills every agent process tree before the window goes. */
+export function deactivate(): void {
+  relay?.dispose();
+  relay = undefined;
+}

@@ -1,0 +1,48 @@
+// The one protocol between the extension host and the run panel's webview.
+// Both bundles import these types; nothing else crosses the boundary.
+import type { SeqEvent } from '../core/agents/events';
+
+/** What the panel shows about the run it is bound to. */
+export interface RunInfo {
+  runId: string;
+  agentId: string;
+  agentName: string;
+  /** The user's prompt (without attached context), shortened for the header. */
+  prompt: string;
+  /** Label of the attached context, if any ("src/app.ts:10-24"). */
+  context?: string;
+  startedAt: number;
+}
+
+export type HostToWebview =
+  /** Host → webview, answering `ready`: which run this panel shows. */
+  | { type: 'attach'; run: RunInfo }
+  /** Host → webview: run events in order; `seq` numbers are dense, so a gap means something was missed. */
+  | { type: 'events'; runId: string; events: SeqEvent[] }
+  /** Host → webview, answering `ready` after a reload: the host no longer has this run (the window reloaded). */
+  | { type: 'runUnavailable'; runId: string };
+
+export type WebviewToHost =
+  /**
+   * Webview → host, when its script has loaded (also after being hidden and
+   * shown, or restored after a reload) and when it sees a gap in sequence
+   * numbers: send the events after `afterSeq`. Nothing is posted before this.
+   */
+  | { type: 'ready'; runId?: string; afterSeq: number }
+  /** Webview → host: the user pressed Cancel. */
+  | { type: 'cancel'; runId: string };
+
+/** State the webview keeps with `setState`, so a restored panel can redraw and resume. */
+export interface PanelState {
+  runId: string;
+  lastSeq: number;
+  run?: RunInfo;
+  transcript: import('./transcript').Transcript;
+}
+
+export const VIEW_TYPE = 'agentRelay.run';
+
+/** Exhaustiveness check for `switch (msg.type)`. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,103 @@
+// What the run panel shows, as plain data: a pure reducer over agent events.
+// The webview renders it; it is also what the webview saves with setState.
+import type { AgentEvent, RunOutcome } from '../core/agents/events';
+
+export type TranscriptItem =
+  | { kind: 'text'; text: string }
+  | { kind: 'thinking'; text: string }
+  | { kind: 'tool'; id: string; name: string; input: unknown; result?: { output: string; isError: boolean } }
+  | { kind: 'notice'; message: string }
+  | { kind: 'error'; message: string };
+
+export interface Transcript {
+  items: TranscriptItem[];
+  model?: string;
+  agentVersion?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
+  outcome?: RunOutcome;
+}
+
+export function emptyTranscript(): Transcript {
+  return { items: [] };
+}
+
+/**
+ * Applies one event; returns the index of the item that changed (so a view can
+ * redraw only that one), or -1 when only the header/footer changed.
+ */
+export function applyEvent(t: Transcript, e: AgentEvent): number {
+  const last = t.items[t.items.length - 1];
+  switch (e.type) {
+    case 'started':
+      t.model = e.model;
+      t.agentVersion = e.agentVersion;
+      return -1;
+    case 'text':
+    case 'thinking':
+      if (last && last.kind === e.type) {
+        last.text += e.text;
+        return t.items.length - 1;
+      }
+      return t.items.push({ kind: e.type, text: e.text }) - 1;
+    case 'tool-use':
+      return t.items.push({ kind: 'tool', id: e.id, name: e.name, input: e.input }) - 1;
+    case 'tool-result': {
+      for (let i = t.items.length - 1; i >= 0; i--) {
+        const item = t.items[i];
+        if (item.kind === 'tool' && item.id === e.toolUseId) {
+          item.result = { output: e.output, isError: e.isError };
+          return i;
+        }
+      }
+      return t.items.push({ kind: 'tool', id: e.toolUseId, name: 'tool', input: undefined, result: { output: e.output, isError: e.isError } }) - 1;
+    }
+    case 'usage':
+      t.usage = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, costUsd: e.costUsd };
+      return -1;
+    case 'notice':
+      return t.items.push({ kind: 'notice', message: e.message }) - 1;
+    case 'error':
+      return t.items.push({ kind: 'error', message: e.message }) - 1;
+    case 'done':
+      t.outcome = e.outcome;
+      // A failure the agent did not already explain in the stream gets shown once.
+      if (e.outcome.status === 'failed' && e.outcome.message && !t.items.some((i) => i.kind === 'error' && i.message === e.outcome.message)) {
+        return t.items.push({ kind: 'error', message: e.outcome.message }) - 1;
+      }
+      return -1;
+    default:
+      return -1;
+  }
+}
+
+/** One-line tool summary: `Bash: echo hello`. */
+export function toolSummary(name: string, input: unknown): string {
+  const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  const main = o.command ?? o.file_path ?? o.path ?? o.pattern ?? o.url ?? o.query ?? o.description;
+  return typeof main === 'string' ? `${name}: ${main.split('\n')[0].slice(0, 120)}` : name;
+}
+
+/** Footer figures, formatted. */
+export function formatFooter(t: Transcript, now: number, startedAt: number): { status: string; duration: string; tokens: string; cost: string } {
+  const o = t.outcome;
+  const status = !o
+    ? 'Running…'
+    : o.status === 'succeeded'
+      ? 'Done'
+      : o.status === 'cancelled'
+        ? 'Cancelled'
+        : o.status === 'timed-out'
+          ? 'Timed out'
+          : 'Failed';
+  const ms = o ? o.durationMs : Math.max(0, now - startedAt);
+  const duration = ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  const u = t.usage;
+  const tokens = u && (u.inputTokens !== undefined || u.outputTokens !== undefined) ? `${fmt(u.inputTokens)} in · ${fmt(u.outputTokens)} out` : '';
+  const cost = u?.costUsd !== undefined ? `$${u.costUsd < 0.01 ? u.costUsd.toFixed(4) : u.costUsd.toFixed(2)}` : '';
+  return { status, duration, tokens, cost };
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined) return '?';
+  return n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
