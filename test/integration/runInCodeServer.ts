@@ -1,0 +1,179 @@
+// Runs the integration suite inside a real VS Code extension host: code-server
+// (VS Code 1.100.3, installed on demand from npm) with its web workbench in
+// headless Chromium. The suite's mocha output arrives through the workbench's
+// automation hooks; the suite reaches the browser through browserProbe.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { killProcessTree } from '../../src/core/process/processTree';
+import { startBrowserProbe } from './browserProbe';
+
+const root = path.resolve(__dirname, '../../..');
+const SUITE_TIMEOUT_MS = Number(process.env.AGENT_RELAY_SUITE_TIMEOUT_MS ?? 20 * 60_000);
+
+function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const found = candidates.find((c) => c && existsSync(c));
+  if (!found) throw new Error('Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.');
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, ms: number, proc: ChildProcess): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`code-server exited early with code ${proc.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer ${url} within ${ms} ms`);
+}
+
+async function main(): Promise<number> {
+  const tools = (await import(path.join(root, 'scripts', 'ensure-test-tools.mjs'))) as {
+    ensureTool(name: string): { bin: string; version: string };
+  };
+  const codeServer = tools.ensureTool('code-server');
+  const claude = tools.ensureTool('claude');
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'agent-relay-it-'));
+  const workspace = path.join(tmp, 'workspace');
+  cpSync(path.join(root, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
+  const userData = path.join(tmp, 'user-data');
+  mkdirSync(path.join(userData, 'User'), { recursive: true });
+  writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'telemetry.telemetryLevel': 'off',
+      'chat.disableAIFeatures': true,
+      'security.workspace.trust.enabled': false,
+    }),
+  );
+  // The server resolves the extension host's environment from a login shell, as
+  // VS Code does for remote hosts: PATH comes from the shell profile, not from
+  // us. So, like a user who installed the CLI, put it on PATH in ~/.profile.
+  const home = path.join(tmp, 'home');
+  mkdirSync(home, { recursive: true });
+  writeFileSync(path.join(home, '.profile'), `export PATH="${path.dirname(claude.bin)}:$PATH"\n`);
+  const resultsDir = path.join(root, 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+
+  let page: Page | undefined;
+  const probe = await startBrowserProbe(() => page);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    HOME: home,
+    SHELL: '/bin/bash',
+    AGENT_RELAY_TEST_PROBE: probe.url,
+    AGENT_RELAY_TEST_TMP: tmp,
+    AGENT_RELAY_TEST_RESULTS: resultsDir,
+    AGENT_RELAY_TEST_CLAUDE_VERSION: claude.version,
+  };
+  const server = spawn(
+    codeServer.bin,
+    [
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir', userData,
+      '--extensions-dir', path.join(tmp, 'extensions'),
+      workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const serverLog: string[] = [];
+  const keep = (b: Buffer) => serverLog.push(b.toString()) > 400 && serverLog.shift();
+  server.stdout!.on('data', keep);
+  server.stderr!.on('data', keep);
+
+  let browser: Browser | undefined;
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, server);
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    let settle!: (code: number) => void;
+    const exited = new Promise<number>((r) => (settle = r));
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+      const line = format(...(Array.isArray(args) ? args : [args]));
+      process.stdout.write(`${line}\n`);
+    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
+    page.on('pageerror', (err) => process.stderr.write(`[workbench] ${err.message}\n`));
+
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(root)],
+      ['extensionTestsPath', remote(path.join(root, 'out', 'test', 'integration', 'suite', 'index'))],
+      ['skipWelcome', 'true'],
+    ];
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    console.log(`[runner] VS Code ${'1.100.3'} (code-server ${codeServer.version}) at http://127.0.0.1:${port}, Claude Code ${claude.version}`);
+    await page.goto(url);
+    const timeout = new Promise<number>((r) => setTimeout(() => r(-1), SUITE_TIMEOUT_MS).unref());
+    const code = await Promise.race([exited, timeout]);
+    if (code === -1) {
+      console.error(`[runner] the suite did not finish within ${SUITE_TIMEOUT_MS / 60000} minutes`);
+      await page.screenshot({ path: path.join(resultsDir, 'timeout.png') }).catch(() => undefined);
+      return 1;
+    }
+    return code;
+  } catch (err) {
+    console.error(`[runner] ${err instanceof Error ? err.stack : String(err)}`);
+    console.error(`[runner] code-server output:\n${serverLog.join('')}`);
+    return 1;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server.pid) killProcessTree(server.pid);
+    await probe.close();
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,85 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ModelServer } from '../../support/modelServer';
+import { waitFor } from '../../support/processes';
+import { api, browser, closeAllEditors, configureClaude, requireBrowser, runAgent, startModelServer, within } from './harness';
+
+describe('the run panel', () => {
+  let server: ModelServer;
+
+  before(async () => {
+    server = await startModelServer();
+    await configureClaude(server);
+  });
+
+  after(async () => {
+    await closeAllEditors();
+    await server?.close();
+  });
+
+  async function openSample(column: vscode.ViewColumn): Promise<vscode.TextEditor> {
+    const [folder] = vscode.workspace.workspaceFolders!;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'src', 'greet.js'));
+    return vscode.window.showTextDocument(doc, { viewColumn: column, preview: false });
+  }
+
+  it('loses nothing while hidden: the webview catches up when shown again', async function () {
+    requireBrowser(this);
+    await closeAllEditors();
+    await openSample(vscode.ViewColumn.One);
+    const gate = server.gate('hidden');
+    const runId = await runAgent('GATE:hidden');
+    const run = (await api()).getRun(runId)!;
+    await within(gate.reached, 60_000, 'the model server never received the request');
+    await browser.waitForText(runId, (t) => t.includes('Alpha Beta Gamma'));
+
+    // Cover the panel with an editor in its group: VS Code tears the webview down.
+    const [folder] = vscode.workspace.workspaceFolders!;
+    const readme = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'README.md'));
+    await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Two, preview: false });
+    assert.ok(await waitFor(async () => !(await browser.webview(runId)).found, 10_000), 'the webview stayed alive while hidden');
+
+    gate.release();
+    assert.equal((await run.done).status, 'succeeded');
+
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    const text = await browser.waitForText(runId, (t) => t.includes('Delta: released.'));
+    assert.match(text, /Alpha Beta Gamma Delta: released\./);
+    await browser.waitForText(runId, (t) => t === 'Done', 10_000, '#status');
+  });
+
+  it('runs from the command palette with the selection attached', async function () {
+    requireBrowser(this);
+    await closeAllEditors();
+    const editor = await openSample(vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(1, 0, 4, 0); // lines 2-4: the function
+    const relay = await api();
+    const known = new Set(relay.listRuns().map((r) => r.id));
+    const before = server.messageRequests().length;
+
+    await browser.press('F1');
+    await new Promise((r) => setTimeout(r, 800));
+    await browser.type('Agent Relay: Run Agent');
+    await new Promise((r) => setTimeout(r, 800));
+    await browser.press('Enter');
+    await new Promise((r) => setTimeout(r, 1500));
+    await browser.type('Explain this function');
+    await browser.press('Enter');
+
+    let runId: string | undefined;
+    assert.ok(
+      await waitFor(() => (runId = relay.listRuns().find((r) => !known.has(r.id))?.id) !== undefined, 30_000),
+      'the palette flow did not start a run',
+    );
+    const outcome = await relay.getRun(runId!)!.done;
+    assert.equal(outcome.status, 'succeeded', outcome.message);
+    const text = await browser.waitForText(runId!, (t) => t.includes('Hello from the loopback model.'));
+    assert.ok(text);
+    const header = await browser.webview(runId!, { selector: '#context' });
+    assert.equal(header.text, '+ src/greet.js:2-4');
+
+    const sent = JSON.stringify(server.messageRequests().slice(before).map((r) => r.body.messages));
+    assert.match(sent, /Explain this function/);
+    assert.match(sent, /function greet\(name\)/, 'the selection was not attached to the prompt');
+  });
+});

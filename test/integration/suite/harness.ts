@@ -1,0 +1,110 @@
+// Shared helpers for tests running inside the VS Code extension host.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AgentRelayApi } from '../../../src/host/api';
+import type { WebviewSnapshot } from '../browserProbe';
+import { ModelServer } from '../../support/modelServer';
+import { waitFor } from '../../support/processes';
+
+export const EXTENSION_ID = 'agent-relay.agent-relay';
+
+export function extension(): vscode.Extension<AgentRelayApi> {
+  const ext = vscode.extensions.getExtension<AgentRelayApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
+  return ext;
+}
+
+export async function api(): Promise<AgentRelayApi> {
+  return extension().activate();
+}
+
+/** The browser side channel; undefined on hosts without one (desktop runs). */
+export const probeUrl = process.env.AGENT_RELAY_TEST_PROBE;
+
+async function probe<T>(route: string, params: Record<string, string>): Promise<T> {
+  if (!probeUrl) throw new Error('no browser probe in this host');
+  const res = await fetch(`${probeUrl}${route}?${new URLSearchParams(params)}`);
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(`probe ${route}: ${body.error ?? res.status}`);
+  return body;
+}
+
+export const browser = {
+  webview: (runId: string, opts: { selector?: string; count?: string; global?: string } = {}) =>
+    probe<WebviewSnapshot>('/webview', { runId, ...opts }),
+  click: (runId: string, selector: string) => probe('/click', { runId, selector }),
+  press: (key: string) => probe('/keyboard', { press: key }),
+  type: (text: string) => probe('/keyboard', { type: text }),
+  screenshot: (file: string) => probe('/screenshot', { path: file }),
+  /** Polls the webview until `predicate` holds for its transcript text. */
+  async waitForText(runId: string, predicate: (text: string) => boolean, ms = 30_000, selector = '#transcript'): Promise<string> {
+    let last = '';
+    const ok = await waitFor(async () => {
+      const snap = await browser.webview(runId, { selector });
+      last = snap.text ?? '';
+      return snap.found && predicate(last);
+    }, ms, 100);
+    assert.ok(ok, `webview of run ${runId} never showed what was expected; last text:\n${last}`);
+    return last;
+  },
+};
+
+/** Skips a test that needs the browser (desktop runs have none); CI always has it. */
+export function requireBrowser(ctx: Mocha.Context): void {
+  if (!probeUrl) ctx.skip();
+}
+
+/**
+ * Points Claude Code at the loopback model server through the extension's own
+ * settings, with a scratch HOME so no real configuration leaks in or out.
+ */
+export async function configureClaude(server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
+  const home = mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), 'home-'));
+  const c = vscode.workspace.getConfiguration('agentRelay');
+  await c.update(
+    'claude.environment',
+    {
+      ANTHROPIC_BASE_URL: server.url,
+      ANTHROPIC_API_KEY: 'sk-ant-loopback-test',
+      CLAUDE_CODE_MAX_RETRIES: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      HOME: home,
+      CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
+    },
+    vscode.ConfigurationTarget.Global,
+  );
+  for (const key of ['claude.path', 'claude.permissionMode', 'claude.allowedTools', 'claude.model']) {
+    await c.update(key, extra[key], vscode.ConfigurationTarget.Global);
+  }
+  return home;
+}
+
+export async function startModelServer(): Promise<ModelServer> {
+  return new ModelServer().start();
+}
+
+/** Runs the command a user runs, with its choices as arguments; returns the run id. */
+export async function runAgent(prompt: string, agentId = 'claude'): Promise<string> {
+  const runId = await vscode.commands.executeCommand<string | undefined>('agentRelay.runAgent', agentId, prompt);
+  assert.ok(runId, 'Run Agent did not start a run');
+  return runId;
+}
+
+/** Fails with `what` instead of hanging until mocha's timeout. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
