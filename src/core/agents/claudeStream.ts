@@ -155,9 +155,17 @@ function resultError(r: Json, apiError: string | undefined, stderrTail: string):
   const text = str(r.result) ?? apiError;
   if (text) return status && !text.includes(String(status)) ? `${text} (HTTP ${status})` : text;
   const errors = arr(r.errors).filter((e): e is string => typeof e === 'string');
-  if (errors.length) return errors.join('; ');
-  return `Claude Code reported ${str(r.subtype) ?? 'an error'}.${stderrSuffix(stderrTail)}`;
+  const subtype = str(r.subtype) ?? 'error';
+  const what = SUBTYPE_TEXT[subtype] ?? `Claude Code reported ${subtype}`;
+  return `${what}.${errors.length ? ` ${errors.join('; ')}` : ''}${stderrSuffix(stderrTail)}`;
 }
+
+const SUBTYPE_TEXT: Record<string, string> = {
+  error_max_turns: 'Claude Code reached its turn limit',
+  error_max_budget_usd: 'Claude Code reached its budget limit',
+  error_during_execution: 'Claude Code stopped during execution',
+  error_max_structured_output_retries: 'Claude Code could not produce the requested structured output',
+};
 
 function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
   return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';

@@ -1,0 +1,145 @@
+import * as assert from 'node:assert/strict';
+import type { ProcessEnd } from '../../src/core/agents/cliAgent';
+import { ClaudeStreamParser } from '../../src/core/agents/claudeStream';
+import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
+import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
+import { fixture } from '../support/fixtures';
+
+const END: ProcessEnd = { exitCode: 0, signal: null, stderrTail: '', durationMs: 10 };
+
+/** Feeds a transcript through splitter and parser, in the given chunks. */
+function parse(chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}): { events: AgentEvent[]; outcome: RunOutcome } {
+  const events: AgentEvent[] = [];
+  const parser = new ClaudeStreamParser((e) => events.push(e));
+  const splitter = new LineSplitter((line) => {
+    const json = parseJsonObject(line);
+    if (json) parser.handle(json);
+  });
+  for (const c of chunks) splitter.push(c);
+  splitter.end();
+  return { events, outcome: parser.finish({ ...END, ...end }) };
+}
+
+const text = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
+const ofType = <T extends AgentEvent['type']>(events: AgentEvent[], type: T) => events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+
+describe('ClaudeStreamParser on real Claude Code 2.1.197 transcripts', () => {
+  it('partial messages: shows streamed text once, not again from the whole-block line', () => {
+    const { events, outcome } = parse([fixture('claude-stream-json-partial-messages.jsonl')]);
+    assert.equal(text(events), 'Hello!');
+    assert.equal(ofType(events, 'text').length, 1);
+    const [started] = ofType(events, 'started');
+    assert.deepEqual(
+      { model: started.model, version: started.agentVersion, cwd: started.cwd },
+      { model: 'claude-sonnet-5', version: '2.1.197', cwd: '/home/dev/proj' },
+    );
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(outcome.result, 'Hello!');
+    const [usage] = ofType(events, 'usage');
+    assert.equal(usage.outputTokens, 15);
+    assert.equal(usage.costUsd, 0.00030000000000000003);
+  });
+
+  it('without partial messages: text comes from whole blocks; tool call and result pair up', () => {
+    const { events, outcome } = parse([fixture('claude-stream-json.jsonl')]);
+    assert.equal(text(events), "I'll run the command.The command printed: hello");
+    const [use] = ofType(events, 'tool-use');
+    assert.equal(use.name, 'Bash');
+    assert.deepEqual(use.input, { command: 'echo hello', description: 'Print hello' });
+    const [result] = ofType(events, 'tool-result');
+    assert.equal(result.toolUseId, use.id);
+    assert.equal(result.output, 'hello');
+    assert.equal(result.isError, false);
+    assert.equal(outcome.status, 'succeeded');
+  });
+
+  it('partial messages with a tool call: deltas once, tool from the whole block', () => {
+    const { events, outcome } = parse([fixture('captured-claude-partial-tool.jsonl')]);
+    assert.equal(text(events), "I'll run the command.The command printed: hello");
+    assert.equal(ofType(events, 'tool-use').length, 1);
+    assert.equal(ofType(events, 'tool-result')[0].output, 'hello');
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(outcome.result, 'The command printed: hello');
+  });
+
+  it('an API error is a failure with the API message, even though subtype is "success"', () => {
+    const { events, outcome } = parse([fixture('captured-claude-partial-api-error.jsonl')], { exitCode: 1 });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.message!, /Failed to authenticate/);
+    assert.match(outcome.message!, /401/);
+    assert.doesNotMatch(outcome.message!, /\(HTTP 401\).*\(HTTP 401\)/, 'the status is not repeated');
+    assert.ok(ofType(events, 'notice').some((n) => /retry 1 of 1/.test(n.message)));
+  });
+
+  it('the result decides before the exit code: an error result with exit 0 is a failure', () => {
+    const { outcome } = parse([fixture('captured-claude-partial-sigint.jsonl')], { exitCode: 0 });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.message!, /^Claude Code stopped during execution/);
+  });
+
+  it('an interrupt we asked for is a cancellation, not a failure', () => {
+    const { events, outcome } = parse([fixture('captured-claude-partial-sigint.jsonl')], { stoppedBy: 'cancelled' });
+    assert.equal(outcome.status, 'cancelled');
+    assert.equal(text(events), 'Working on it');
+    assert.ok(ofType(events, 'notice').some((n) => n.message.includes('[Request interrupted by user]')));
+  });
+
+  it('gives identical events whichever byte the stream is split at', () => {
+    for (const name of ['claude-stream-json-partial-messages.jsonl', 'captured-claude-partial-tool.jsonl']) {
+      const whole = fixture(name);
+      const reference = parse([whole]);
+      const bytes = Buffer.from(whole);
+      for (let i = 0; i <= bytes.length; i += name.startsWith('captured') ? 7 : 1) {
+        assert.deepEqual(parse([bytes.subarray(0, i), bytes.subarray(i)]), reference, `${name} split at ${i}`);
+      }
+      const crlf = parse([whole.replace(/\n/g, '\r\n')]);
+      assert.deepEqual(crlf, reference, `${name} with CRLF`);
+    }
+  });
+
+  it('a stream cut before its result is a failed run that keeps the partial answer', () => {
+    const lines = fixture('claude-stream-json-partial-messages.jsonl').split('\n');
+    const cut = lines.slice(0, lines.findIndex((l) => l.includes('text_delta')) + 1).join('\n') + '\n{"type":"stream_ev';
+    const { events, outcome } = parse([cut], { exitCode: null, signal: 'SIGKILL', stderrTail: 'Segmentation fault\n' });
+    assert.equal(text(events), 'Hello!');
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.message!, /ended without a result \(killed by SIGKILL\)/);
+    assert.match(outcome.message!, /Segmentation fault/);
+  });
+
+  it('ignores unknown event types and fields instead of failing', () => {
+    const extra = [
+      '{"type":"rate_limit_event","rate_limit_info":{"status":"allowed"}}',
+      '{"type":"system","subtype":"hook_started","hook":"x"}',
+      '{"type":"stream_event","event":{"type":"brand_new_event","x":1}}',
+      '{"type":"stream_event","event":{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta"}}}',
+      '{"type":"assistant","message":{"id":"m9","content":[{"type":"server_tool_use","id":"s1"}]},"future_field":true}',
+      '{"type":"user","message":"not even an object"}',
+      '{"no_type":true}',
+    ].join('\n');
+    const base = fixture('claude-stream-json-partial-messages.jsonl');
+    const lines = base.split('\n');
+    const withExtra = [lines[0], extra, ...lines.slice(1)].join('\n');
+    const { events, outcome } = parse([withExtra]);
+    assert.equal(text(events), 'Hello!');
+    assert.equal(outcome.status, 'succeeded');
+  });
+
+  it('a process that never started reports why', () => {
+    const { outcome } = parse([], { exitCode: null, spawnError: 'Claude Code could not be started: /x is not executable.' });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.message!, /not executable/);
+  });
+
+  it('does not show sub-agent text as top-level text', () => {
+    const sub = [
+      '{"type":"stream_event","event":{"type":"message_start","message":{"id":"sub1"}},"parent_tool_use_id":"toolu_1"}',
+      '{"type":"stream_event","event":{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"inner"}},"parent_tool_use_id":"toolu_1"}',
+      '{"type":"assistant","message":{"id":"sub1","content":[{"type":"text","text":"inner"}]},"parent_tool_use_id":"toolu_1"}',
+      '{"type":"result","subtype":"success","is_error":false,"result":"outer"}',
+    ].join('\n');
+    const { events, outcome } = parse([sub]);
+    assert.equal(text(events), '');
+    assert.equal(outcome.result, 'outer');
+  });
+});
