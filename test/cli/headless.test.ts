@@ -1,0 +1,167 @@
+// The headless CLI (dist/cli.js) against the real Claude Code CLI and the
+// loopback model server: the same core the extension uses, without VS Code.
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SeqEvent } from '../../src/core/agents/events';
+import { ModelServer } from '../support/modelServer';
+import { isAlive } from '../../src/core/process/processTree';
+import { processesInGroup, waitFor } from '../support/processes';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** The (first) child process of `pid`: claude, started by the headless CLI. */
+function childOf(pid: number): number {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  const child = Number(out.trim().split('\n')[0]);
+  assert.ok(child > 0, `no child process of ${pid}`);
+  return child;
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  events: SeqEvent[];
+}
+
+describe('headless CLI with the real claude', function () {
+  this.timeout(120_000);
+  let server: ModelServer;
+  let scratch: string;
+  let claudeBin: string;
+  let claudeVersion: string;
+
+  before(async () => {
+    const tools = await import(path.join(ROOT, 'scripts', 'ensure-test-tools.mjs'));
+    const t = tools.ensureTool('claude') as { bin: string; version: string };
+    claudeBin = t.bin;
+    claudeVersion = t.version;
+    server = await new ModelServer().start();
+  });
+  after(async () => server?.close());
+  beforeEach(() => (scratch = mkdtempSync(path.join(os.tmpdir(), 'relay-cli-'))));
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Starts `node dist/cli.js …` with claude on PATH, pointed at the model server, in a scratch HOME. */
+  function start(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: scratch,
+      env: {
+        ...process.env,
+        PATH: `${path.dirname(claudeBin)}${path.delimiter}${process.env.PATH}`,
+        HOME: scratch,
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: 'sk-ant-loopback-test',
+        CLAUDE_CODE_MAX_RETRIES: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_TELEMETRY: '1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const events: SeqEvent[] = [];
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const lines = stdout.split('\n');
+      events.length = 0;
+      for (const l of lines) if (l.startsWith('{')) events.push(JSON.parse(l));
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const done = new Promise<Result>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, events })));
+    return { child, done, events };
+  }
+
+  const run = (args: string[], env?: Record<string, string>) => start(args, env).done;
+  const types = (r: Result) => r.events.map((e) => e.event.type);
+
+  it('streams normalised events as JSON lines and exits 0', async () => {
+    const r = await run(['run', '--agent', 'claude', '--json', 'Say hello']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(types(r)[0], 'started');
+    assert.equal(types(r).at(-1), 'done');
+    const started = r.events[0].event;
+    assert.ok(started.type === 'started' && started.agentVersion === claudeVersion);
+    assert.equal(r.events.flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join(''), 'Hello from the loopback model.');
+    assert.ok(types(r).filter((t) => t === 'text').length >= 3, 'text arrived as several deltas');
+    r.events.forEach((e, i) => assert.equal(e.seq, i + 1));
+  });
+
+  it('prints the answer as plain text without --json', async () => {
+    const r = await run(['run', '--agent', 'claude', 'Say hello']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'Hello from the loopback model.');
+    assert.match(r.stderr, /✓ done/);
+  });
+
+  it('runs an allowed tool for real', async () => {
+    const r = await run(['run', '--agent', 'claude', '--json', '--permission-mode', 'default', '--allowed-tools', 'Bash(echo *)', 'RUN_TOOL: run echo from-the-cli']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = r.events.find((e) => e.event.type === 'tool-result')?.event;
+    assert.ok(result?.type === 'tool-result' && result.output === 'from-the-cli');
+  });
+
+  it('exits 1 with the API error on a failed run', async () => {
+    const r = await run(['run', '--agent', 'claude', 'API_ERROR:401']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /failed: .*401/);
+  });
+
+  it('exits 2 for an unknown agent, listing the known ones', async () => {
+    const r = await run(['run', '--agent', 'nope', 'hi']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Unknown agent "nope"\. Known agents: claude/);
+  });
+
+  it('exits 2 for an oversized prompt and says how to fix it', async () => {
+    const r = await run(['run', '--agent', 'claude', '--max-prompt-kb', '1', 'x'.repeat(2000)]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /more than the limit of 1 KB/);
+  });
+
+  it('a missing CLI is a clear error, not a stack trace', async () => {
+    const r = await run(['run', '--agent', 'claude', '--agent-path', '/nonexistent/claude', 'hi']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Claude Code was not found at "\/nonexistent\/claude"/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('an agent that crashes mid-answer fails the run and keeps the partial answer', async () => {
+    const s = start(['run', '--agent', 'claude', '--json', 'HANG']);
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    // Kill claude (the CLI's child) the way a crash would.
+    process.kill(childOf(s.child.pid!), 'SIGKILL');
+    const r = await s.done;
+    assert.equal(r.code, 1);
+    const done = r.events.at(-1)!.event;
+    assert.ok(done.type === 'done' && done.outcome.status === 'failed');
+    assert.match(done.type === 'done' ? done.outcome.message ?? '' : '', /ended without a result \(killed by SIGKILL\)/);
+    assert.ok(r.events.some((e) => e.event.type === 'text' && e.event.text === 'Working on it'), 'the partial answer was lost');
+  });
+
+  it('Ctrl-C cancels cleanly (exit 130) and leaves no process behind', async () => {
+    const s = start(['run', '--agent', 'claude', '--json', 'HANG']);
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    const claudePid = childOf(s.child.pid!);
+    s.child.kill('SIGINT');
+    const r = await s.done;
+    assert.equal(r.code, 130, r.stderr);
+    const done = r.events.at(-1)!.event;
+    assert.ok(done.type === 'done' && done.outcome.status === 'cancelled');
+    assert.ok(await waitFor(() => !isAlive(claudePid) && processesInGroup(claudePid).length === 0, 5000));
+  });
+
+  it('stops at the timeout (exit 124) and leaves no process behind', async () => {
+    const s = start(['run', '--agent', 'claude', '--json', '--timeout', '3', 'HANG']);
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    const claudePid = childOf(s.child.pid!);
+    const r = await s.done;
+    assert.equal(r.code, 124, r.stderr);
+    assert.ok(await waitFor(() => !isAlive(claudePid) && processesInGroup(claudePid).length === 0, 5000));
+  });
+});
