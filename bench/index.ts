@@ -1,0 +1,63 @@
+// `npm run bench`: figures measured side by side in one run, as ratios (the
+// machine is shared and absolute times drift), written to bench/results/.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { benchParser } from './parser.bench';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function bundleSize(file: string) {
+  const buf = readFileSync(path.join(ROOT, file));
+  return { bytes: buf.length, gzipBytes: gzipSync(buf).length };
+}
+
+async function main(): Promise<void> {
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+    parser: await benchParser(),
+    bundles: {
+      note: 'production build (npm run build:production)',
+      extensionHost: bundleSize('dist/extension.js'),
+      headlessCli: bundleSize('dist/cli.js'),
+      webview: bundleSize('dist/webview/panel.js'),
+    },
+  };
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  const p = results.parser;
+  const md = [
+    `# Benchmark results`,
+    ``,
+    `Measured ${results.date.slice(0, 10)} on ${results.machine.platform}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, by \`npm run bench\`.`,
+    ``,
+    `## Stream parser (${p.transcriptMB} MB Claude Code stream-json transcript, 64 KB chunks, median of ${p.rounds} interleaved rounds)`,
+    ``,
+    `| variant | median | throughput |`,
+    `|---|---|---|`,
+    `| Agent Relay: LineSplitter + JSON + Claude event mapping | ${p.medianMs.relay.toFixed(0)} ms | ${p.throughputMBps.relay} MB/s |`,
+    `| Agent Relay framing + JSON.parse only | ${p.medianMs.relayFramingOnly.toFixed(0)} ms | ${p.throughputMBps.relayFramingOnly} MB/s |`,
+    `| readline + JSON.parse (baseline) | ${p.medianMs.readlineJsonParse.toFixed(0)} ms | ${p.throughputMBps.readlineJsonParse} MB/s |`,
+    ``,
+    `Full pipeline vs baseline: **${p.ratios.relayVsReadline}×** (>1 is faster); framing alone: **${p.ratios.framingVsReadline}×**.`,
+    ``,
+    `## Bundle sizes (production)`,
+    ``,
+    `| bundle | bytes | gzip |`,
+    `|---|---|---|`,
+    ...Object.entries(results.bundles)
+      .filter(([k]) => k !== 'note')
+      .map(([k, v]) => `| ${k} | ${(v as { bytes: number }).bytes} | ${(v as { gzipBytes: number }).gzipBytes} |`),
+    ``,
+  ].join('\n');
+  writeFileSync(path.join(dir, 'latest.md'), md);
+  console.log(md);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
