@@ -3,24 +3,18 @@
 // headless Chromium. The suite's mocha output arrives through the workbench's
 // automation hooks; the suite reaches the browser through browserProbe.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { killProcessTree } from '../../src/core/process/processTree';
+import { launchChromium } from '../support/chromium';
 import { startBrowserProbe } from './browserProbe';
 
 const root = path.resolve(__dirname, '../../..');
 const SUITE_TIMEOUT_MS = Number(process.env.AGENT_RELAY_SUITE_TIMEOUT_MS ?? 20 * 60_000);
-
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const found = candidates.find((c) => c && existsSync(c));
-  if (!found) throw new Error('Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.');
-  return found;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -116,20 +110,7 @@ async function main(): Promise<number> {
   let browser: Browser | undefined;
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, server);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     let settle!: (code: number) => void;

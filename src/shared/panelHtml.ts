@@ -1,0 +1,55 @@
+/** What the run panel's HTML needs, resolved by the host to webview URIs. */
+export interface PanelHtmlParts {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+  runId?: string;
+}
+
+/**
+ * The one place run-panel HTML is built. `default-src 'none'`; the script runs
+ * by nonce; no inline handlers, no eval, no remote content. Colours come from
+ * the theme through `--vscode-*` variables in panel.css. Pure, so browser tests
+ * load exactly this page.
+ */
+export function renderPanelHtml(p: PanelHtmlParts): string {
+  const csp = [
+    "default-src 'none'",
+    `style-src ${p.cspSource}`,
+    `img-src ${p.cspSource} data:`,
+    `font-src ${p.cspSource}`,
+    `script-src 'nonce-${p.nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttr(p.styleUri)}">
+<title>Agent Relay</title>
+</head>
+<body data-run-id="${escapeAttr(p.runId ?? '')}">
+<header id="header">
+  <div class="title"><span id="agent"></span><span id="model"></span></div>
+  <div id="prompt"></div>
+  <div id="context"></div>
+</header>
+<main id="transcript" aria-live="polite"></main>
+<footer id="footer">
+  <span id="status" role="status"></span>
+  <span id="duration"></span>
+  <span id="tokens"></span>
+  <span id="cost"></span>
+  <span class="spacer"></span>
+  <button id="cancel" type="button" title="Stop the agent and every process it started">Cancel</button>
+</footer>
+<script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
+</body>
+</html>`;
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
