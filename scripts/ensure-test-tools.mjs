@@ -26,6 +26,21 @@ export const TOOLS = {
     version: '2.1.197', // the version the recorded transcripts came from
     bin: 'node_modules/.bin/claude',
   },
+  codex: {
+    pkg: '@openai/codex',
+    version: '0.169.0',
+    bin: 'node_modules/.bin/codex',
+  },
+  gemini: {
+    pkg: '@google/gemini-cli',
+    version: '0.61.0',
+    bin: 'node_modules/.bin/gemini',
+  },
+  opencode: {
+    pkg: 'opencode-ai',
+    version: '1.18.33',
+    bin: 'node_modules/.bin/opencode',
+  },
 };
 
 /** Absolute path of a tool's executable (installed or not). */

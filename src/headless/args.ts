@@ -26,7 +26,7 @@ Options for run:
   --json                   print normalised events as JSON lines
   --cwd DIR                working folder (default: the current one)
   --model NAME             model alias or id
-  --permission-mode MODE   agent permission mode (Claude: plan, default, acceptEdits; default plan)
+  --permission-mode MODE   the agent's permission mode (default: its read-only mode; see "agents")
   --allowed-tools RULE     allow a tool without asking (repeatable), e.g. "Bash(npm test)"
   --agent-path FILE        use this executable instead of searching for it
   --timeout SECONDS        stop after this long (default 1800, 0 = none)

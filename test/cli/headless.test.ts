@@ -1,32 +1,13 @@
 // The headless CLI (dist/cli.js) against the real Claude Code CLI and the
 // loopback model server: the same core the extension uses, without VS Code.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SeqEvent } from '../../src/core/agents/events';
 import { ModelServer } from '../support/modelServer';
 import { isAlive } from '../../src/core/process/processTree';
 import { processesInGroup, waitFor } from '../support/processes';
-
-const ROOT = path.resolve(__dirname, '../../..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-/** The (first) child process of `pid`: claude, started by the headless CLI. */
-function childOf(pid: number): number {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  const child = Number(out.trim().split('\n')[0]);
-  assert.ok(child > 0, `no child process of ${pid}`);
-  return child;
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  events: SeqEvent[];
-}
+import { childOf, startCli, tool, type CliResult } from './harness';
 
 describe('headless CLI with the real claude', function () {
   this.timeout(120_000);
@@ -36,8 +17,7 @@ describe('headless CLI with the real claude', function () {
   let claudeVersion: string;
 
   before(async () => {
-    const tools = await import(path.join(ROOT, 'scripts', 'ensure-test-tools.mjs'));
-    const t = tools.ensureTool('claude') as { bin: string; version: string };
+    const t = await tool('claude');
     claudeBin = t.bin;
     claudeVersion = t.version;
     server = await new ModelServer().start();
@@ -46,13 +26,12 @@ describe('headless CLI with the real claude', function () {
   beforeEach(() => (scratch = mkdtempSync(path.join(os.tmpdir(), 'relay-cli-'))));
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  /** Starts `node dist/cli.js …` with claude on PATH, pointed at the model server, in a scratch HOME. */
+  /** `node dist/cli.js …` with claude on PATH, pointed at the model server, in a scratch HOME. */
   function start(args: string[], env: Record<string, string> = {}) {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    return startCli(args, {
       cwd: scratch,
+      binDirs: [path.dirname(claudeBin)],
       env: {
-        ...process.env,
-        PATH: `${path.dirname(claudeBin)}${path.delimiter}${process.env.PATH}`,
         HOME: scratch,
         ANTHROPIC_BASE_URL: server.url,
         ANTHROPIC_API_KEY: 'sk-ant-loopback-test',
@@ -61,24 +40,11 @@ describe('headless CLI with the real claude', function () {
         DISABLE_TELEMETRY: '1',
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    const events: SeqEvent[] = [];
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      const lines = stdout.split('\n');
-      events.length = 0;
-      for (const l of lines) if (l.startsWith('{')) events.push(JSON.parse(l));
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const done = new Promise<Result>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, events })));
-    return { child, done, events };
   }
 
   const run = (args: string[], env?: Record<string, string>) => start(args, env).done;
-  const types = (r: Result) => r.events.map((e) => e.event.type);
+  const types = (r: CliResult) => r.events.map((e) => e.event.type);
 
   it('streams normalised events as JSON lines and exits 0', async () => {
     const r = await run(['run', '--agent', 'claude', '--json', 'Say hello']);
@@ -115,7 +81,7 @@ describe('headless CLI with the real claude', function () {
   it('exits 2 for an unknown agent, listing the known ones', async () => {
     const r = await run(['run', '--agent', 'nope', 'hi']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Unknown agent "nope"\. Known agents: claude/);
+    assert.match(r.stderr, /Unknown agent "nope"\. Known agents: claude, codex, gemini, opencode/);
   });
 
   it('exits 2 for an oversized prompt and says how to fix it', async () => {

@@ -1,9 +1,13 @@
 import * as path from 'node:path';
-import type { CliAgentSpec } from './cliAgent';
+import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
 import { ClaudeStreamParser } from './claudeStream';
 
 /** Permission modes Agent Relay offers. Bypass modes are deliberately absent. */
-export const CLAUDE_PERMISSION_MODES = ['plan', 'default', 'acceptEdits'] as const;
+const PERMISSION_MODES = [
+  { value: 'plan', readOnly: true, description: 'Read-only: Claude may read and search files but not change anything or run commands.' },
+  { value: 'default', readOnly: false, description: "Claude Code's default rules; in a headless run anything that would need your approval is refused." },
+  { value: 'acceptEdits', readOnly: false, description: 'Claude may edit files in the workspace without asking. Commands still need an explicit allow rule.' },
+] as const;
 
 export const claudeAgent: CliAgentSpec = {
   id: 'claude',
@@ -12,6 +16,8 @@ export const claudeAgent: CliAgentSpec = {
   npmPackage: '@anthropic-ai/claude-code',
   installHint:
     'Install Claude Code (`npm install -g @anthropic-ai/claude-code`, or the native installer from https://code.claude.com/docs), then run "Agent Relay: Re-detect Agents".',
+  permissionModes: PERMISSION_MODES,
+  defaultPermissionMode: 'plan',
   // SIGINT makes Claude Code finish with an `aborted_streaming` result; SIGTERM just exits.
   gracefulSignal: 'SIGINT',
 
@@ -24,10 +30,7 @@ export const claudeAgent: CliAgentSpec = {
 
   invocation(prompt, options) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
-    const mode = options.permissionMode ?? 'plan';
-    if (!(CLAUDE_PERMISSION_MODES as readonly string[]).includes(mode)) {
-      throw new Error(`Unsupported Claude Code permission mode "${mode}"; use one of ${CLAUDE_PERMISSION_MODES.join(', ')}.`);
-    }
+    const mode = checkPermissionMode(claudeAgent, options.permissionMode);
     args.push('--permission-mode', mode);
     if (options.model) args.push('--model', options.model);
     // Variadic, so it goes last; each rule is its own argument ("Bash(echo *)" has a space).

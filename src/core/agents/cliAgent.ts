@@ -38,6 +38,14 @@ export interface Invocation {
   env: Record<string, string | undefined>;
 }
 
+/** One of an agent's permission/approval modes, as the settings and the UI show it. */
+export interface PermissionMode {
+  value: string;
+  description: string;
+  /** The agent cannot change files or run mutating commands in this mode. */
+  readOnly: boolean;
+}
+
 /** Everything Agent Relay knows about one agent CLI. */
 export interface CliAgentSpec {
   id: string;
@@ -47,10 +55,23 @@ export interface CliAgentSpec {
   /** npm package, for the install hint. */
   npmPackage: string;
   installHint: string;
+  /** Modes offered in settings; never one that bypasses the CLI's own safety checks. */
+  permissionModes: readonly PermissionMode[];
+  /** The safe default: read-only where the CLI has such a mode. */
+  defaultPermissionMode: string;
   /** Signal that asks the CLI to stop cleanly before its tree is killed. */
   gracefulSignal: NodeJS.Signals;
   /** Install locations specific to this CLI (the shared npm/version-manager ones are added by the locator). */
   knownLocations(home: string, env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform): string[];
   invocation(prompt: string, options: AgentOptions): Invocation;
   createParser(emit: EmitEvent): StreamParser;
+}
+
+/** The requested permission mode, or the agent's safe default; throws for a mode the agent does not offer. */
+export function checkPermissionMode(spec: Pick<CliAgentSpec, 'displayName' | 'permissionModes' | 'defaultPermissionMode'>, mode: string | undefined): string {
+  const value = mode || spec.defaultPermissionMode;
+  if (!spec.permissionModes.some((m) => m.value === value)) {
+    throw new Error(`Unsupported ${spec.displayName} permission mode "${value}"; use one of ${spec.permissionModes.map((m) => m.value).join(', ')}.`);
+  }
+  return value;
 }

@@ -1,8 +1,11 @@
 import type { CliAgentSpec } from './cliAgent';
 import { claudeAgent } from './claude';
+import { codexAgent } from './codex';
+import { geminiAgent } from './gemini';
+import { opencodeAgent } from './opencode';
 
-/** Every agent Agent Relay can run, in the order the pickers show them. */
-export const AGENTS: readonly CliAgentSpec[] = [claudeAgent];
+/** Every agent CLI Agent Relay can run, in the order the pickers show them. */
+export const AGENTS: readonly CliAgentSpec[] = [claudeAgent, codexAgent, geminiAgent, opencodeAgent];
 
 export function findAgent(id: string): CliAgentSpec | undefined {
   return AGENTS.find((a) => a.id === id);

@@ -1,0 +1,104 @@
+// The model server's reply logic, shared by every wire format: what to answer
+// (planReply) and small helpers for writing responses. No wire format here.
+import type * as http from 'node:http';
+import type { ModelServer } from './modelServer';
+
+/** What the conversation so far asks for, as any wire format reads it. */
+export interface Conversation {
+  /** All user-side text (prompts), joined. */
+  userText: string;
+  /** Output of the tool call answered by the latest message, if it is a tool result. */
+  toolResult?: string;
+}
+
+/**
+ * The reply, independent of wire format. Directives in the prompt:
+ *   RUN_TOOL: run echo X   call the shell tool with `echo X`, then report its output
+ *   GATE:name              stream `before`, hold until release(name), stream `after`
+ *   HANG                   stream `before`, then hold until the client goes away
+ *   CUT_STREAM             stream `before`, then drop the connection
+ *   STREAM_ERROR           stream `before`, then an in-stream error event
+ *   API_ERROR:nnn          answer with HTTP status nnn and an error body
+ *   LONG_OUTPUT:n          n paragraphs of markdown
+ *   XSS                    markdown carrying HTML and script that must not run
+ *   (anything else)        a short greeting in three deltas
+ */
+export type Plan =
+  | { kind: 'text'; parts: string[] }
+  | { kind: 'tool'; preface: string; command: string }
+  | { kind: 'error'; status: number; message: string }
+  | { kind: 'gate'; name: string; before: string[]; after: string[] }
+  | { kind: 'hang'; before: string[] }
+  | { kind: 'cut'; before: string[] }
+  | { kind: 'stream-error'; before: string[]; message: string };
+
+export function planReply(c: Conversation): Plan {
+  const p = c.userText;
+  const apiError = /API_ERROR:(\d{3})/.exec(p);
+  if (apiError) return { kind: 'error', status: Number(apiError[1]), message: `Mock error (HTTP ${apiError[1]})` };
+  const runTool = /RUN_TOOL: run (echo [^\n"\\]*)/.exec(p);
+  if (runTool && c.toolResult !== undefined) return { kind: 'text', parts: ['The command printed: ', c.toolResult.trim()] };
+  if (runTool) return { kind: 'tool', preface: "I'll run the command.", command: runTool[1].trim() };
+  const gate = /GATE:([\w-]+)/.exec(p);
+  if (gate) return { kind: 'gate', name: gate[1], before: ['Alpha ', 'Beta ', 'Gamma '], after: ['Delta: released.'] };
+  if (/\bHANG\b/.test(p)) return { kind: 'hang', before: ['Working on it'] };
+  if (/\bCUT_STREAM\b/.test(p)) return { kind: 'cut', before: ['This answer will be cut'] };
+  if (/\bSTREAM_ERROR\b/.test(p)) return { kind: 'stream-error', before: ['Partial answer'], message: 'Overloaded' };
+  const long = /LONG_OUTPUT:(\d+)/.exec(p);
+  if (long) return { kind: 'text', parts: Array.from({ length: Number(long[1]) }, (_, i) => `Line ${i + 1}: the quick brown fox.\n\n`) };
+  if (/\bXSS\b/.test(p)) {
+    return {
+      kind: 'text',
+      parts: [
+        '**Bold** text. <img src=x onerror="window.__agentRelayPwned=1"> ',
+        '<script>window.__agentRelayPwned=2</script> ',
+        '[click](javascript:window.__agentRelayPwned=3) after the payload.',
+      ],
+    };
+  }
+  return { kind: 'text', parts: ['Hello', ' from the', ' loopback model.'] };
+}
+
+export interface Gate {
+  reached: Promise<void>;
+  markReached(): void;
+  released: Promise<void>;
+  release(): void;
+}
+
+/** What a wire format gets to answer one request. */
+export interface WireContext {
+  server: ModelServer;
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  path: string;
+  /** Query string parameters. */
+  query: URLSearchParams;
+  body: any;
+  /** Resolves when the client goes away. */
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+export interface WireFormat {
+  name: string;
+  matches(method: string, path: string): boolean;
+  handle(ctx: WireContext): Promise<void>;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Writes server-sent-event headers. */
+export function startSse(res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+}
+
+/** Holds a streaming response open (with a periodic keep-alive write) until `until` settles or the client leaves. */
+export async function hold(ctx: WireContext, until: Promise<void>, keepAlive: () => void): Promise<void> {
+  const timer = setInterval(() => !ctx.isClosed() && keepAlive(), 1000);
+  await Promise.race([until, ctx.closed]);
+  clearInterval(timer);
+}
