@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import type { SeqEvent } from '../../src/core/agents/events';
 
 export const ROOT = path.resolve(__dirname, '../../..');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** The bundled headless CLI (AGENT_RELAY_CLI points elsewhere, e.g. a private build). */
+export const CLI = process.env.AGENT_RELAY_CLI ?? path.join(ROOT, 'dist', 'cli.js');
 
 export interface CliResult {
   code: number | null;
