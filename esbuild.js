@@ -39,7 +39,8 @@ async function main() {
   const contexts = await Promise.all([
     esbuild.context({
       ...common,
-      entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
+      // httpProviders is its own file so the extension can load it on first use.
+      entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts', httpProviders: 'src/httpProviders.ts' },
       outdir: 'dist',
       platform: 'node',
       format: 'cjs',

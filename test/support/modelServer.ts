@@ -28,6 +28,8 @@ export class ModelServer {
   readonly requests: RecordedRequest[] = [];
   /** Delay between streamed events, to make streams observable. */
   eventDelayMs = 5;
+  /** When set, every response body goes out in pieces of this many bytes, on separate ticks. */
+  splitBytes = 0;
   private server: http.Server | undefined;
   private readonly gates = new Map<string, Gate>();
   private readonly sockets = new Set<Socket>();
@@ -101,6 +103,7 @@ export class ModelServer {
     const wire = WIRES.find((w) => w.matches(method, url.pathname));
     this.requests.push({ method, path: url.pathname + url.search, headers: req.headers, body, at: Date.now(), remotePort: req.socket.remotePort, wire: wire?.name ?? 'other' });
     if (!wire) return sendJson(res, method === 'GET' || method === 'HEAD' ? 200 : 404, method === 'GET' ? {} : { error: { message: `no route ${url.pathname}` } });
+    if (this.splitBytes > 0) splitWrites(res, this.splitBytes);
     let closed = false;
     const closedPromise = new Promise<void>((resolve) => res.once('close', () => ((closed = true), resolve())));
     try {
@@ -110,6 +113,37 @@ export class ModelServer {
       else res.destroy();
     }
   }
+}
+
+/**
+ * Makes `res` send what it is given in `size`-byte pieces, one per tick, so
+ * clients see SSE frames and UTF-8 characters cut at awkward places, whatever
+ * the wire format writes.
+ */
+function splitWrites(res: http.ServerResponse, size: number): void {
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  const end = res.end.bind(res) as () => void;
+  let queue = Promise.resolve();
+  const enqueue = (chunk: unknown) => {
+    if (chunk === undefined || chunk === null) return;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    queue = queue.then(async () => {
+      res.socket?.setNoDelay(true);
+      for (let i = 0; i < bytes.length && !res.destroyed; i += size) {
+        write(bytes.subarray(i, i + size));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
+  };
+  (res as unknown as { write: (c: unknown) => boolean }).write = (chunk) => {
+    enqueue(chunk);
+    return true;
+  };
+  (res as unknown as { end: (c?: unknown) => http.ServerResponse }).end = (chunk) => {
+    enqueue(typeof chunk === 'function' ? undefined : chunk);
+    queue = queue.then(() => end());
+    return res;
+  };
 }
 
 function isStreaming(r: RecordedRequest): boolean {

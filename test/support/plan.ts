@@ -21,6 +21,7 @@ export interface Conversation {
  *   API_ERROR:nnn          answer with HTTP status nnn and an error body
  *   LONG_OUTPUT:n          n paragraphs of markdown
  *   XSS                    markdown carrying HTML and script that must not run
+ *   UNICODE                multi-byte text (for splitting at awkward bytes)
  *   (anything else)        a short greeting in three deltas
  */
 export type Plan =
@@ -56,6 +57,7 @@ export function planReply(c: Conversation): Plan {
       ],
     };
   }
+  if (/\bUNICODE\b/.test(p)) return { kind: 'text', parts: ['Grüße, ', '世界 ', '🎉 — ', 'naïve café'] };
   return { kind: 'text', parts: ['Hello', ' from the', ' loopback model.'] };
 }
 
@@ -102,3 +104,4 @@ export async function hold(ctx: WireContext, until: Promise<void>, keepAlive: ()
   await Promise.race([until, ctx.closed]);
   clearInterval(timer);
 }
+

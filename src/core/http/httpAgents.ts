@@ -1,0 +1,37 @@
+/**
+ * The model APIs Agent Relay can call directly, as metadata only: the provider
+ * code itself is a separate bundle loaded on first use (see src/httpProviders.ts),
+ * so activation and CLI-only users do not pay for it.
+ */
+export interface HttpAgentSpec {
+  id: 'anthropic' | 'openai';
+  displayName: string;
+  defaultBaseUrl: string;
+  /** Canonical model name used when the setting is empty. */
+  defaultModel: string;
+  /** Whether requests need an API key (local OpenAI-compatible servers usually do not). */
+  apiKeyRequired: boolean;
+  /** Environment variable the headless CLI reads the key from. */
+  apiKeyEnv: string;
+}
+
+/** Settings of one HTTP provider; part of the provider cache key (the API key is not: it is read per request). */
+export interface HttpProviderConfig {
+  baseUrl: string;
+  /** Provider model id, after translation. */
+  model: string;
+  maxTokens: number;
+  temperature?: number;
+  systemPrompt?: string;
+  /** Use our own keep-alive connections even for remote hosts (skips VS Code's proxy support). Loopback always does. */
+  directConnections?: boolean;
+}
+
+export const HTTP_AGENTS: readonly HttpAgentSpec[] = [
+  { id: 'anthropic', displayName: 'Anthropic API', defaultBaseUrl: 'https://api.anthropic.com', defaultModel: 'sonnet', apiKeyRequired: true, apiKeyEnv: 'ANTHROPIC_API_KEY' },
+  { id: 'openai', displayName: 'OpenAI-compatible API', defaultBaseUrl: 'https://api.openai.com/v1', defaultModel: 'gpt-5', apiKeyRequired: false, apiKeyEnv: 'OPENAI_API_KEY' },
+];
+
+export function findHttpAgent(id: string): HttpAgentSpec | undefined {
+  return HTTP_AGENTS.find((a) => a.id === id);
+}

@@ -1,0 +1,58 @@
+import type { RunOutcome } from '../agents/events';
+import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
+import type { HttpProviderConfig } from './httpAgents';
+import { HttpClient } from './httpClient';
+import { OpenAiChatStreamMapper } from './openaiChatStream';
+import { runSse } from './sseRun';
+
+/**
+ * Any OpenAI-compatible chat completions server (OpenAI, Ollama, LM Studio,
+ * vLLM, llama.cpp server, OpenRouter), streamed, with usage on the last chunk.
+ * The key is optional: local servers usually need none.
+ */
+export class OpenAiChatProvider implements AgentProvider {
+  readonly id = 'openai';
+  readonly displayName = 'OpenAI-compatible API';
+  private readonly client: HttpClient;
+
+  constructor(
+    private readonly config: HttpProviderConfig,
+    private readonly apiKey: () => Promise<string | undefined>,
+  ) {
+    this.client = new HttpClient(config.baseUrl, { direct: config.directConnections || undefined });
+  }
+
+  async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
+    const key = await this.apiKey();
+    const messages = [...(this.config.systemPrompt ? [{ role: 'system', content: this.config.systemPrompt }] : []), { role: 'user', content: request.prompt }];
+    const body = {
+      model: this.config.model,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: this.config.maxTokens,
+      ...(this.config.temperature !== undefined ? { temperature: this.config.temperature } : {}),
+      messages,
+    };
+    return runSse(
+      {
+        client: this.client,
+        path: 'chat/completions',
+        body,
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+        providerName: `the OpenAI-compatible server`,
+        httpError: (status, message) =>
+          status === 401 || status === 403
+            ? `The server at ${this.config.baseUrl} refused the request (HTTP ${status}: ${message}). ${key ? 'Check the API key' : 'It needs an API key: run "Agent Relay: Set API Key…"'}.`
+            : status === 404
+              ? `The server at ${this.config.baseUrl} has no chat/completions endpoint or no model "${this.config.model}" (HTTP 404: ${message}). Check agentRelay.openai.baseUrl and agentRelay.openai.model.`
+              : `The server at ${this.config.baseUrl} answered HTTP ${status}: ${message}`,
+      },
+      new OpenAiChatStreamMapper(ctx.emit, this.id),
+      ctx,
+    );
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
+}
