@@ -21,7 +21,7 @@ for (const [key, s] of Object.entries(pkg.contributes.configuration.properties))
   if (!s.markdownDescription) problems.push(`${key} has no markdownDescription`);
   if (s.enum && (!s.enumDescriptions || s.enumDescriptions.length !== s.enum.length)) problems.push(`${key} needs one enumDescription per value`);
   if (/\.(path|environment)$/.test(key) && s.scope !== 'machine-overridable') problems.push(`${key} must be machine-overridable`);
-  if (/\.(path|environment)$/.test(key) && !pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key)) {
+  if (/\.(path|environment|baseUrl)$/.test(key) && !pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key)) {
     problems.push(`${key} must be a restricted configuration in untrusted workspaces`);
   }
 }

@@ -2,10 +2,13 @@
 //   node dist/cli.js run --agent claude [--json] [--cwd DIR] [options] PROMPT...
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { AgentCatalog, type AgentEntry } from './core/agents/catalog';
 import { CliAgentProvider } from './core/agents/cliProvider';
 import type { AgentEvent, SeqEvent } from './core/agents/events';
-import { AGENTS, findAgent, unknownAgentMessage } from './core/agents/registry';
+import type { AgentProvider } from './core/agents/provider';
 import { locateCli } from './core/locate/cliLocator';
+import { ModelTranslator } from './core/models/modelNames';
+import { createHttpProvider } from './httpProviders';
 import { nullLogger, stderrLogger } from './core/log';
 import { AgentRun } from './core/run/agentRun';
 import { checkPrompt, UserInputError } from './core/run/prompt';
@@ -25,18 +28,24 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return EXIT.ok;
   }
+  const catalog = new AgentCatalog();
   if (args.command === 'agents') {
-    for (const spec of AGENTS) {
-      const d = await locateCli(spec, locatorContext(spec.id));
-      const where = d.found ? `${d.path} (${d.foundBy}) ${(await d.version()) ?? ''}` : 'not found';
-      process.stdout.write(`${spec.id}\t${spec.displayName}\t${where}\n`);
+    for (const agent of catalog.all()) {
+      let where = '';
+      if (agent.kind === 'cli') {
+        const d = await locateCli(agent.spec, locatorContext(agent.id));
+        where = d.found ? `${d.path} (${d.foundBy}) ${(await d.version()) ?? ''}` : 'not found';
+      } else if (agent.kind === 'http') {
+        where = `${agent.spec.defaultBaseUrl}, key from ${agent.spec.apiKeyEnv}${process.env[agent.spec.apiKeyEnv] ? ' (set)' : ' (not set)'}`;
+      }
+      process.stdout.write(`${agent.id}\t${agent.displayName}\t${where.trim()}\n`);
     }
     return EXIT.ok;
   }
 
-  const spec = findAgent(args.agent);
-  if (!spec) {
-    process.stderr.write(`${unknownAgentMessage(args.agent)}\n`);
+  const agent = catalog.find(args.agent);
+  if (!agent) {
+    process.stderr.write(`${catalog.unknownMessage(args.agent)}\n`);
     return EXIT.usage;
   }
   const prompt = args.prompt ?? (process.stdin.isTTY ? '' : await readStdin());
@@ -50,13 +59,14 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const provider = new CliAgentProvider(spec, { locate: () => locateCli(spec, locatorContext(spec.id, args.agentPath)) });
+  const translator = new ModelTranslator();
+  const provider = createProvider(agent, args, translator);
   const run = new AgentRun(
     provider,
     {
       prompt,
       cwd: path.resolve(args.cwd),
-      options: { model: args.model, permissionMode: args.permissionMode, allowedTools: args.allowedTools },
+      options: { model: translator.translate(agent.id, args.model), permissionMode: args.permissionMode, allowedTools: args.allowedTools },
     },
     { timeoutMs: args.timeoutSeconds * 1000, logger: args.verbose ? stderrLogger('debug') : nullLogger },
   );
@@ -68,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => run.killNow());
 
   const outcome = await run.done;
+  (provider as { dispose?(): void }).dispose?.();
   switch (outcome.status) {
     case 'succeeded':
       return EXIT.ok;
@@ -77,6 +88,21 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.timedOut;
     default:
       return EXIT.failed;
+  }
+}
+
+function createProvider(agent: AgentEntry, args: Extract<CliArgs, { command: 'run' }>, translator: ModelTranslator): AgentProvider {
+  switch (agent.kind) {
+    case 'cli':
+      return new CliAgentProvider(agent.spec, { locate: () => locateCli(agent.spec, locatorContext(agent.id, args.agentPath)) });
+    case 'http': {
+      const spec = agent.spec;
+      const model = translator.translate(spec.id, args.model ?? spec.defaultModel) ?? spec.defaultModel;
+      const config = { baseUrl: args.baseUrl ?? spec.defaultBaseUrl, model, maxTokens: args.maxTokens };
+      return createHttpProvider(spec.id, config, async () => process.env[spec.apiKeyEnv] || undefined);
+    }
+    case 'external':
+      return agent.provider;
   }
 }
 

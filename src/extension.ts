@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { AgentsView } from './host/agentsView';
 import { registerCommands } from './host/commands';
 import { Relay } from './host/relay';
 import { RunPanel } from './host/runPanel';
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
   context.subscriptions.push(
     r,
     ...registerCommands(r),
+    vscode.window.registerTreeDataProvider('agentRelay.agents', new AgentsView(r)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         RunPanel.restore(panel, context.extensionUri, state, r.resolvePanelRun);

@@ -12,6 +12,8 @@ export type CliArgs =
       permissionMode?: string;
       allowedTools: string[];
       agentPath?: string;
+      baseUrl?: string;
+      maxTokens: number;
       timeoutSeconds: number;
       maxPromptKilobytes: number;
       verbose: boolean;
@@ -29,9 +31,12 @@ Options for run:
   --permission-mode MODE   the agent's permission mode (default: its read-only mode; see "agents")
   --allowed-tools RULE     allow a tool without asking (repeatable), e.g. "Bash(npm test)"
   --agent-path FILE        use this executable instead of searching for it
+  --base-url URL           API agents (anthropic, openai): the server to call
+  --max-tokens N           API agents: answer length limit (default 4096)
   --timeout SECONDS        stop after this long (default 1800, 0 = none)
   --max-prompt-kb N        refuse larger prompts (default 512)
   --verbose                log to stderr
+API agents read their key from ANTHROPIC_API_KEY or OPENAI_API_KEY.
 Exit codes: 0 success, 1 failed, 2 usage error, 124 timed out, 130 cancelled.
 `;
 
@@ -48,6 +53,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     cwd: process.cwd(),
     allowedTools: [],
     timeoutSeconds: 1800,
+    maxTokens: 4096,
     maxPromptKilobytes: 512,
     verbose: false,
   };
@@ -73,6 +79,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--permission-mode': out.permissionMode = value(); break;
       case '--allowed-tools': out.allowedTools.push(value()); break;
       case '--agent-path': out.agentPath = value(); break;
+      case '--base-url': out.baseUrl = value(); break;
+      case '--max-tokens': out.maxTokens = Math.max(1, Math.floor(number())); break;
       case '--timeout': out.timeoutSeconds = number(); break;
       case '--max-prompt-kb': out.maxPromptKilobytes = number(); break;
       case '--verbose': out.verbose = true; break;

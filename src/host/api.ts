@@ -1,13 +1,20 @@
-import type { RunOutcome, SeqEvent } from '../core/agents/events';
-import { AGENTS, findAgent, unknownAgentMessage } from '../core/agents/registry';
-import { runFolder } from './pickers';
+import type * as vscode from 'vscode';
+import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents/events';
+import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
+import { agentStatus, runFolder } from './pickers';
 import type { Relay, RunHandle } from './relay';
 
 /** What `activate()` returns to other extensions (`vscode.extensions.getExtension(...).exports`). */
 export interface AgentRelayApi {
   readonly apiVersion: 1;
-  /** Agent ids this installation knows. */
+  /** Agent ids this installation knows: built-in CLIs and APIs, then registered providers. */
   agents(): string[];
+  /**
+   * Adds an agent other extensions implement. It appears in "Run Agent…" and
+   * the Agents view, and its runs stream into the same panel. Dispose to remove.
+   * See docs/providers.md.
+   */
+  registerProvider(provider: AgentProvider): vscode.Disposable;
   /** Where an agent's CLI is and which version it reports. */
   detect(agentId: string): Promise<AgentDetection>;
   /** A run started in this window, by id (as returned by the "Run Agent…" command). */
@@ -25,16 +32,21 @@ export interface AgentDetection {
   message?: string;
 }
 
-export type { RunHandle, RunOutcome, SeqEvent };
+export type { AgentEvent, AgentProvider, EmitEvent, RunContext, RunHandle, RunOutcome, RunRequest, SeqEvent };
 
 export function createApi(relay: Relay): AgentRelayApi {
   return {
     apiVersion: 1,
-    agents: () => AGENTS.map((a) => a.id),
+    agents: () => relay.catalog.all().map((a) => a.id),
+    registerProvider: (provider) => relay.registerProvider(provider),
     async detect(agentId) {
-      const spec = findAgent(agentId);
-      if (!spec) throw new Error(unknownAgentMessage(agentId));
-      const d = await relay.detect(spec, runFolder());
+      const agent = relay.catalog.find(agentId);
+      if (!agent) throw new Error(relay.catalog.unknownMessage(agentId));
+      if (agent.kind !== 'cli') {
+        const status = await agentStatus(relay, agent, runFolder());
+        return { agentId, found: status.ready, message: status.text };
+      }
+      const d = await relay.detect(agent.spec, runFolder());
       return d.found
         ? { agentId, found: true, path: d.path, foundBy: d.foundBy, version: await d.version() }
         : { agentId, found: false, message: d.message };

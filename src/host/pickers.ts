@@ -1,26 +1,44 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CliAgentSpec } from '../core/agents/cliAgent';
-import { AGENTS } from '../core/agents/registry';
+import type { AgentEntry } from '../core/agents/catalog';
 import type { AttachedContext } from '../core/run/prompt';
 import type { Relay } from './relay';
+import { httpProviderSettings } from './settings';
 
-/** Quick pick of agents, each showing whether and where it was found. */
-export async function pickAgent(relay: Relay, folder: vscode.WorkspaceFolder | undefined): Promise<CliAgentSpec | undefined> {
-  if (AGENTS.length === 1) return AGENTS[0];
+/** One line about an agent's readiness, for pickers and the Agents view. */
+export async function agentStatus(relay: Relay, agent: AgentEntry, folder: vscode.WorkspaceFolder | undefined): Promise<{ ready: boolean; text: string; detail?: string }> {
+  switch (agent.kind) {
+    case 'cli': {
+      const d = await relay.detect(agent.spec, folder);
+      return d.found ? { ready: true, text: `found (${d.foundBy})`, detail: d.path } : { ready: false, text: 'not found', detail: d.message };
+    }
+    case 'http': {
+      const hasKey = await relay.keys.has(agent.id);
+      const settings = httpProviderSettings(agent.spec, folder);
+      const ready = hasKey || !agent.spec.apiKeyRequired;
+      return { ready, text: hasKey ? 'API key set' : agent.spec.apiKeyRequired ? 'no API key' : 'no API key (optional)', detail: settings.baseUrl };
+    }
+    case 'external':
+      return { ready: true, text: agent.owner ? `from ${agent.owner}` : 'registered by an extension' };
+  }
+}
+
+/** Quick pick of every agent, each showing whether it is ready. */
+export async function pickAgent(relay: Relay, folder: vscode.WorkspaceFolder | undefined): Promise<AgentEntry | undefined> {
+  const agents = relay.catalog.all();
   const items = await Promise.all(
-    AGENTS.map(async (spec) => {
-      const d = await relay.detect(spec, folder);
+    agents.map(async (agent) => {
+      const status = await agentStatus(relay, agent, folder);
       return {
-        label: spec.displayName,
-        description: d.found ? `$(check) ${d.foundBy}` : '$(warning) not found',
-        detail: d.found ? d.path : undefined,
-        spec,
+        label: agent.displayName,
+        description: `${status.ready ? '$(check)' : '$(warning)'} ${status.text}`,
+        detail: status.ready ? status.detail : undefined,
+        agent,
       };
     }),
   );
   const pick = await vscode.window.showQuickPick(items, { title: 'Agent Relay: Run Agent', placeHolder: 'Which agent?', matchOnDescription: true });
-  return pick?.spec;
+  return pick?.agent;
 }
 
 /** The active editor's selection as context, or undefined when nothing is selected. */
@@ -44,7 +62,7 @@ export function selectionContext(folder: vscode.WorkspaceFolder | undefined): At
  * Asks for the prompt. When there is a selection, a button toggles whether it
  * is attached; the input box says which way it is.
  */
-export function askPrompt(spec: CliAgentSpec, context: AttachedContext | undefined, attachByDefault: boolean): Promise<{ prompt: string; attach: boolean } | undefined> {
+export function askPrompt(spec: { displayName: string }, context: AttachedContext | undefined, attachByDefault: boolean): Promise<{ prompt: string; attach: boolean } | undefined> {
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
     let attach = Boolean(context) && attachByDefault;

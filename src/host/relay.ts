@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { AgentCatalog, type AgentEntry } from '../core/agents/catalog';
 import type { CliAgentSpec } from '../core/agents/cliAgent';
 import { CliAgentProvider } from '../core/agents/cliProvider';
 import type { RunOutcome, SeqEvent } from '../core/agents/events';
-import { AGENTS, findAgent, unknownAgentMessage } from '../core/agents/registry';
+import type { AgentProvider } from '../core/agents/provider';
+import type { HttpAgentSpec } from '../core/http/httpAgents';
 import { locateCli, type Detection } from '../core/locate/cliLocator';
 import { DetectionCache } from '../core/locate/detectionCache';
+import { ModelTranslator } from '../core/models/modelNames';
+import { ProviderCache, type CachedProvider } from '../core/providers/providerCache';
 import { AgentRun } from '../core/run/agentRun';
 import { checkPrompt, composePrompt, UserInputError, type AttachedContext } from '../core/run/prompt';
 import type { RunInfo } from '../shared/protocol';
+import type * as HttpProvidersModule from '../httpProviders';
+import { ApiKeys } from './apiKeys';
 import { RunPanel, type PanelRun } from './runPanel';
 import { RunLogs } from './runLogs';
-import { affectsDetection, agentOptions, agentPathSetting, runSettings } from './settings';
+import { affectsDetection, agentOptions, agentPathSetting, httpProviderSettings, modelOverrides, runSettings } from './settings';
 
 export interface StartRunOptions {
   folder: vscode.WorkspaceFolder;
@@ -26,7 +33,7 @@ export interface RunHandle {
   readonly id: string;
   readonly agentId: string;
   readonly done: Promise<RunOutcome>;
-  /** Root process id while the agent runs. */
+  /** Root process id while the agent runs (CLI agents). */
   readonly pid: number | undefined;
   events(): readonly SeqEvent[];
   cancel(): void;
@@ -34,20 +41,33 @@ export interface RunHandle {
 
 /**
  * The extension's services, each created on first use: nothing here runs at
- * activation. Detections and providers are cached per workspace folder and
- * dropped when a relevant setting or the folders change.
+ * activation. Detections and provider instances are cached per workspace
+ * folder and dropped when a relevant setting or the folders change.
  */
 export class Relay implements vscode.Disposable {
+  readonly catalog = new AgentCatalog();
   private logsValue: RunLogs | undefined;
+  private keysValue: ApiKeys | undefined;
+  private translatorValue: ModelTranslator | undefined;
+  private httpModule: typeof HttpProvidersModule | undefined;
   private readonly detections = new DetectionCache();
-  private readonly providers = new Map<string, CliAgentProvider>();
+  private readonly providers = new ProviderCache();
   private readonly runs = new Map<string, PanelRun>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when agents, their detections or their settings may have changed (the Agents view listens). */
+  readonly onDidChangeAgents = this.changed.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.disposables.push(
+      this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        for (const spec of AGENTS) if (affectsDetection(e, spec.id)) this.forget(spec.id);
+        if (e.affectsConfiguration('agentRelay.models')) this.translatorValue = undefined;
+        for (const a of this.catalog.all()) {
+          if (a.kind === 'cli' && affectsDetection(e, a.id)) this.forget(a.id);
+          else if (e.affectsConfiguration(`agentRelay.${a.id}`) || e.affectsConfiguration('agentRelay.models')) this.providers.evict({ providerId: a.id });
+        }
+        if (e.affectsConfiguration('agentRelay')) this.changed.fire();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.forget()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.forget()),
@@ -58,10 +78,19 @@ export class Relay implements vscode.Disposable {
     return (this.logsValue ??= new RunLogs());
   }
 
-  /** Drops cached detections and providers (one agent, or all): the next use searches again. */
+  get keys(): ApiKeys {
+    return (this.keysValue ??= new ApiKeys(this.context.secrets));
+  }
+
+  get translator(): ModelTranslator {
+    return (this.translatorValue ??= new ModelTranslator(modelOverrides()));
+  }
+
+  /** Drops cached detections and provider instances (one agent, or all): the next use searches again. */
   forget(agentId?: string): void {
     this.detections.clear(agentId);
-    for (const key of [...this.providers.keys()]) if (!agentId || key.endsWith(`\0${agentId}`)) this.providers.delete(key);
+    this.providers.evict({ providerId: agentId });
+    this.changed.fire();
   }
 
   detect(spec: CliAgentSpec, folder?: vscode.WorkspaceFolder): Promise<Detection> {
@@ -83,35 +112,59 @@ export class Relay implements vscode.Disposable {
     });
   }
 
-  private provider(spec: CliAgentSpec, folder: vscode.WorkspaceFolder): CliAgentProvider {
-    const key = `${folder.uri.toString()}\0${spec.id}`;
-    let p = this.providers.get(key);
-    if (!p) {
-      p = new CliAgentProvider(spec, { locate: () => this.detect(spec, folder) });
-      this.providers.set(key, p);
+  /** The HTTP providers' bundle, loaded the first time an HTTP agent runs. */
+  private loadHttpProviders(): typeof HttpProvidersModule {
+    if (!this.httpModule) {
+      // A computed path, so esbuild leaves this require alone and the code stays in its own file.
+      const file = path.join(__dirname, 'httpProviders.js');
+      this.httpModule = require(file) as typeof HttpProvidersModule;
+      this.logs.root.info('loaded the HTTP providers');
     }
-    return p;
+    return this.httpModule;
+  }
+
+  private provider(agent: AgentEntry, folder: vscode.WorkspaceFolder): CachedProvider {
+    const ws = folder.uri.toString();
+    switch (agent.kind) {
+      case 'external':
+        return agent.provider;
+      case 'cli': {
+        const config = { path: agentPathSetting(agent.id, folder).value, env: agentOptions(agent.id, folder).environment };
+        return this.providers.get(ws, agent.id, config, () => new CliAgentProvider(agent.spec, { locate: () => this.detect(agent.spec, folder) }));
+      }
+      case 'http': {
+        const spec: HttpAgentSpec = agent.spec;
+        const settings = httpProviderSettings(spec, folder);
+        const config = { ...settings, model: this.translator.translate(spec.id, settings.model) ?? settings.model };
+        return this.providers.get(ws, agent.id, config, () => {
+          this.logs.root.info(`new ${spec.displayName} client for ${config.baseUrl} (${config.model})`);
+          return this.loadHttpProviders().createHttpProvider(spec.id, config, () => this.keys.get(spec.id));
+        });
+      }
+    }
   }
 
   /** Starts a run and (by default) opens its panel. Throws UserInputError for a bad agent or prompt. */
   startRun(agentId: string, prompt: string, opts: StartRunOptions): RunHandle {
-    const spec = findAgent(agentId);
-    if (!spec) throw new UserInputError(unknownAgentMessage(agentId));
+    const agent = this.catalog.find(agentId);
+    if (!agent) throw new UserInputError(this.catalog.unknownMessage(agentId));
     const settings = runSettings(opts.folder);
     const fullPrompt = composePrompt(prompt, opts.context);
     checkPrompt(fullPrompt, settings.maxPromptKilobytes);
 
+    const options = agent.kind === 'cli' ? agentOptions(agent.id, opts.folder) : {};
+    if (options.model) options.model = this.translator.translate(agent.id, options.model);
     const id = randomUUID();
     const logger = this.logs.forRun(id);
     const run = new AgentRun(
-      this.provider(spec, opts.folder),
-      { prompt: fullPrompt, cwd: opts.folder.uri.fsPath, options: agentOptions(spec.id, opts.folder) },
+      this.provider(agent, opts.folder),
+      { prompt: fullPrompt, cwd: opts.folder.uri.fsPath, options },
       { id, logger, timeoutMs: settings.timeoutMs },
     );
     const info: RunInfo = {
       runId: run.id,
-      agentId: spec.id,
-      agentName: spec.displayName,
+      agentId: agent.id,
+      agentName: agent.displayName,
       prompt,
       context: opts.context && `${opts.context.label}:${opts.context.startLine}-${opts.context.endLine}`,
       startedAt: run.startedAt,
@@ -119,14 +172,24 @@ export class Relay implements vscode.Disposable {
     const entry = { run, info };
     this.runs.set(run.id, entry);
     this.updateContext();
-    logger.info(`${spec.displayName} in ${opts.folder.uri.fsPath}: ${JSON.stringify(prompt.slice(0, 200))}`);
+    logger.info(`${agent.displayName} in ${opts.folder.uri.fsPath}: ${JSON.stringify(prompt.slice(0, 200))}`);
     void run.done.then((outcome) => {
       this.updateContext();
       this.logs.release(run.id);
-      if (outcome.status === 'failed') void this.reportFailure(spec, outcome);
+      if (outcome.status === 'failed') void this.reportFailure(agent, outcome);
     });
-    if (opts.showPanel !== false) RunPanel.show(this.context.extensionUri, entry, (id) => this.runs.get(id));
+    if (opts.showPanel !== false) RunPanel.show(this.context.extensionUri, entry, (rid) => this.runs.get(rid));
     return toHandle(run);
+  }
+
+  /** Adds another extension's provider (public API). */
+  registerProvider(provider: AgentProvider, owner?: string): vscode.Disposable {
+    const remove = this.catalog.register(provider, owner);
+    this.changed.fire();
+    return new vscode.Disposable(() => {
+      remove();
+      this.changed.fire();
+    });
   }
 
   getRun(runId: string): RunHandle | undefined {
@@ -144,21 +207,28 @@ export class Relay implements vscode.Disposable {
     return [...this.runs.values()].filter((r) => r.run.isRunning);
   }
 
+  /** Whether the HTTP providers' bundle has been loaded (for the Doctor and tests of lazy loading). */
+  get httpProvidersLoaded(): boolean {
+    return this.httpModule !== undefined;
+  }
+
   private updateContext(): void {
     void vscode.commands.executeCommand('setContext', 'agentRelay.hasActiveRuns', this.activeRuns().length > 0);
   }
 
-  private async reportFailure(spec: CliAgentSpec, outcome: RunOutcome): Promise<void> {
-    const message = (outcome.message ?? `${spec.displayName} failed.`).split('\n')[0];
-    const actions = ['Show Log', 'Open Settings'];
+  private async reportFailure(agent: AgentEntry, outcome: RunOutcome): Promise<void> {
+    const message = (outcome.message ?? `${agent.displayName} failed.`).split('\n')[0];
+    const actions = agent.kind === 'http' ? ['Set API Key…', 'Show Log', 'Open Settings'] : ['Show Log', 'Open Settings'];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
     if (choice === 'Show Log') this.logs.show();
-    else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${spec.id}`);
+    else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);
+    else if (choice === 'Set API Key…') void vscode.commands.executeCommand('agentRelay.setApiKey', agent.id);
   }
 
   dispose(): void {
     // The window is closing: no agent process may outlive it.
     for (const { run } of this.runs.values()) if (run.isRunning) run.killNow();
+    this.providers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.logsValue?.dispose();
   }

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { AgentOptions } from '../core/agents/cliAgent';
+import type { HttpAgentSpec, HttpProviderConfig } from '../core/http/httpAgents';
+import type { ModelOverrides } from '../core/models/modelNames';
 
 // Typed reads of `agentRelay.*`, always fresh: settings are cheap to read and
 // caching them is how stale-setting bugs happen.
@@ -31,6 +33,27 @@ export function runSettings(scope?: vscode.ConfigurationScope): { timeoutMs: num
     attachSelection: c.get<boolean>('run.attachSelection', true),
     maxPromptKilobytes: Math.max(1, c.get<number>('run.maxPromptKilobytes', 512)),
   };
+}
+
+/** Settings of an HTTP provider, with the model name as the user wrote it (translate before use). */
+export function httpProviderSettings(spec: HttpAgentSpec, scope?: vscode.ConfigurationScope): HttpProviderConfig {
+  const c = section(scope);
+  const temperature = c.get<number | null>(`${spec.id}.temperature`);
+  return {
+    baseUrl: (vscode.workspace.isTrusted && c.get<string>(`${spec.id}.baseUrl`)?.trim()) || spec.defaultBaseUrl,
+    model: c.get<string>(`${spec.id}.model`)?.trim() || spec.defaultModel,
+    maxTokens: Math.max(1, Math.floor(c.get<number>(`${spec.id}.maxTokens`, 4096))),
+    temperature: typeof temperature === 'number' ? temperature : undefined,
+    directConnections: section().get<boolean>('http.bypassProxySupport', false) || undefined,
+  };
+}
+
+/** agentRelay.models: per provider, canonical name → provider model id. */
+export function modelOverrides(): ModelOverrides {
+  const raw = section().get<Record<string, Record<string, string>>>('models') ?? {};
+  const out: Record<string, Record<string, string>> = {};
+  for (const [provider, map] of Object.entries(raw)) if (map && typeof map === 'object') out[provider] = stringValues(map);
+  return out;
 }
 
 /** Whether a configuration change can change where or how an agent's executable is found. */

@@ -81,7 +81,7 @@ describe('headless CLI with the real claude', function () {
   it('exits 2 for an unknown agent, listing the known ones', async () => {
     const r = await run(['run', '--agent', 'nope', 'hi']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Unknown agent "nope"\. Known agents: claude, codex, gemini, opencode/);
+    assert.match(r.stderr, /Unknown agent "nope"\. Known agents: claude, codex, gemini, opencode, anthropic, openai/);
   });
 
   it('exits 2 for an oversized prompt and says how to fix it', async () => {

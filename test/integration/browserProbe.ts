@@ -59,6 +59,12 @@ export async function startBrowserProbe(getPage: () => Page | undefined): Promis
           })()`)) as WebviewSnapshot;
           return reply(200, snap satisfies WebviewSnapshot);
         }
+        case '/workbench': {
+          // Text of an element of the workbench itself (views, status bar), not of a webview.
+          const selector = url.searchParams.get('selector') ?? 'body';
+          const text = (await page.evaluate(`(() => { const n = document.querySelector(${JSON.stringify(selector)}); return n ? n.innerText : null; })()`)) as string | null;
+          return reply(200, { found: text !== null, text: text ?? undefined } satisfies WebviewSnapshot);
+        }
         case '/click': {
           const frame = await webviewFrame(page, url.searchParams.get('runId') ?? '');
           if (!frame) return reply(404, { error: 'no such webview' });

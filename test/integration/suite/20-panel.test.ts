@@ -63,6 +63,10 @@ describe('the run panel', () => {
     await new Promise((r) => setTimeout(r, 800));
     await browser.press('Enter');
     await new Promise((r) => setTimeout(r, 1500));
+    await browser.type('Claude Code'); // the agent quick pick
+    await new Promise((r) => setTimeout(r, 500));
+    await browser.press('Enter');
+    await new Promise((r) => setTimeout(r, 1500));
     await browser.type('Explain this function');
     await browser.press('Enter');
 

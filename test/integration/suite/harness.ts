@@ -36,6 +36,7 @@ export const browser = {
   webview: (runId: string, opts: { selector?: string; count?: string; global?: string } = {}) =>
     probe<WebviewSnapshot>('/webview', { runId, ...opts }),
   click: (runId: string, selector: string) => probe('/click', { runId, selector }),
+  workbench: (selector: string) => probe<WebviewSnapshot>('/workbench', { selector }),
   press: (key: string) => probe('/keyboard', { press: key }),
   type: (text: string) => probe('/keyboard', { type: text }),
   screenshot: (file: string) => probe('/screenshot', { path: file }),

@@ -7,6 +7,8 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, slow: 10_000, color: false, reporter: 'spec' });
+  // AGENT_RELAY_TEST_GREP narrows the run while working on one area.
+  if (process.env.AGENT_RELAY_TEST_GREP) mocha.grep(process.env.AGENT_RELAY_TEST_GREP);
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
