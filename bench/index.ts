@@ -1,9 +1,10 @@
 // `npm run bench`: figures measured side by side in one run, as ratios (the
 // machine is shared and absolute times drift), written to bench/results/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { benchAgents } from './agents.bench';
 import { benchParser } from './parser.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -13,15 +14,22 @@ function bundleSize(file: string) {
   return { bytes: buf.length, gzipBytes: gzipSync(buf).length };
 }
 
+function claudeBinary(): string | undefined {
+  const bin = path.join(ROOT, '.vscode-test', 'claude-2.1.197', 'node_modules', '.bin', 'claude');
+  return existsSync(bin) ? bin : undefined;
+}
+
 async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
     parser: await benchParser(),
+    agents: await benchAgents(claudeBinary()),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
       headlessCli: bundleSize('dist/cli.js'),
+      httpProviders: bundleSize('dist/httpProviders.js'),
       webview: bundleSize('dist/webview/panel.js'),
     },
   };
@@ -29,6 +37,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   const p = results.parser;
+  const a = results.agents;
   const md = [
     `# Benchmark results`,
     ``,
@@ -43,6 +52,15 @@ async function main(): Promise<void> {
     `| readline + JSON.parse (baseline) | ${p.medianMs.readlineJsonParse.toFixed(0)} ms | ${p.throughputMBps.readlineJsonParse} MB/s |`,
     ``,
     `Full pipeline vs baseline: **${p.ratios.relayVsReadline}×** (>1 is faster); framing alone: **${p.ratios.framingVsReadline}×**.`,
+    ``,
+    `## Agents`,
+    ``,
+    `| measurement | figures | ratio |`,
+    `|---|---|---|`,
+    `| provider cache: hit vs creating an HTTP provider | ${a.providerCache.usPerOp.cacheHit} µs vs ${a.providerCache.usPerOp.createHttpProvider} µs | creating is **${a.providerCache.ratio.httpCreateVsHit}×** a hit |`,
+    `| model-name translation: cached translator vs rebuilt per lookup | ${a.modelTranslation.usPerOp.cached} µs vs ${a.modelTranslation.usPerOp.rebuiltEachTime} µs | **${a.modelTranslation.ratio.rebuiltVsCached}×** |`,
+    `| CLI detection (${a.cliDetection.pathDirectories} PATH dirs): cold vs cached vs which-style | ${a.cliDetection.usPerLookup.cold} / ${a.cliDetection.usPerLookup.cached} / ${a.cliDetection.usPerLookup.whichStyle} µs | cold is **${a.cliDetection.ratio.coldVsCached}×** cached, **${a.cliDetection.ratio.coldVsWhich}×** which |`,
+    `| HTTP request: new connection vs warm keep-alive (loopback) | ${a.httpConnections.usPerRequest.newConnection} µs vs ${a.httpConnections.usPerRequest.warmConnection} µs | **${a.httpConnections.ratio.newVsWarm}×**; warm requests reused a connection ${a.httpConnections.warmRequestsThatReused} times |`,
     ``,
     `## Bundle sizes (production)`,
     ``,
