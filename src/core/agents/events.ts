@@ -12,7 +12,20 @@ export type AgentEvent =
   | UsageEvent
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string; detail?: string }
+  | CacheEvent
   | { type: 'done'; outcome: RunOutcome };
+
+/**
+ * What the response cache did for this run. A `hit` comes first and is followed
+ * by the stored events replayed; a `miss` may explain itself when a near entry
+ * exists ("claude CLI version changed"); `stored`/`not-stored` come after the
+ * run's own events, before `done`.
+ */
+export type CacheEvent =
+  | { type: 'cache'; status: 'hit'; ageMs: number; savedMs?: number; savedTokens?: number; savedCostUsd?: number }
+  | { type: 'cache'; status: 'miss'; reason: string }
+  | { type: 'cache'; status: 'stored' }
+  | { type: 'cache'; status: 'not-stored'; reason: string };
 
 export interface StartedEvent {
   type: 'started';
@@ -48,6 +61,8 @@ export interface RunOutcome {
   durationMs: number;
   /** The agent's final answer, when it reports one. */
   result?: string;
+  /** Set when the run was answered from the response cache. */
+  fromCache?: boolean;
 }
 
 /** An event as recorded in a run's log: numbered so consumers can resume and drop duplicates. */
