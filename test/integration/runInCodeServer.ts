@@ -2,7 +2,7 @@
 // (VS Code 1.100.3, installed on demand from npm) with its web workbench in
 // headless Chromium. The suite's mocha output arrives through the workbench's
 // automation hooks; the suite reaches the browser through browserProbe.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -48,10 +48,15 @@ async function main(): Promise<number> {
   };
   const codeServer = tools.ensureTool('code-server');
   const claude = tools.ensureTool('claude');
+  const agentBins = ['claude', 'codex', 'gemini', 'opencode'].map((name) => path.dirname(tools.ensureTool(name).bin));
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'agent-relay-it-'));
   const workspace = path.join(tmp, 'workspace');
   cpSync(path.join(root, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
+  // A Git repository, as most projects are (Codex refuses to work outside one).
+  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'sample']]) {
+    execFileSync('git', args, { cwd: workspace });
+  }
   const userData = path.join(tmp, 'user-data');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeFileSync(
@@ -71,7 +76,7 @@ async function main(): Promise<number> {
   // us. So, like a user who installed the CLI, put it on PATH in ~/.profile.
   const home = path.join(tmp, 'home');
   mkdirSync(home, { recursive: true });
-  writeFileSync(path.join(home, '.profile'), `export PATH="${path.dirname(claude.bin)}:$PATH"\n`);
+  writeFileSync(path.join(home, '.profile'), `export PATH="${agentBins.join(':')}:$PATH"\n`);
   const resultsDir = path.join(root, 'test-results');
   mkdirSync(resultsDir, { recursive: true });
 

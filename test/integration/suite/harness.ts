@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentRelayApi } from '../../../src/host/api';
 import type { WebviewSnapshot } from '../browserProbe';
+import { claudeHome, codexHome } from '../../support/agentHomes';
 import { ModelServer } from '../../support/modelServer';
 import { waitFor } from '../../support/processes';
 
@@ -59,30 +60,24 @@ export function requireBrowser(ctx: Mocha.Context): void {
 }
 
 /**
- * Points Claude Code at the loopback model server through the extension's own
- * settings, with a scratch HOME so no real configuration leaks in or out.
+ * Points an agent CLI at the loopback model server through the extension's own
+ * settings (agentRelay.<id>.environment), with a scratch HOME so no real
+ * configuration leaks in or out. `extra` sets other agentRelay.<id>.* settings
+ * (keys like 'claude.permissionMode'); the rest are reset.
  */
-export async function configureClaude(server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
-  const home = mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), 'home-'));
+export async function configureAgent(agentId: 'claude' | 'codex', server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), `${agentId}-home-`));
+  const { env } = (agentId === 'claude' ? claudeHome : codexHome)(dir, server.url);
   const c = vscode.workspace.getConfiguration('agentRelay');
-  await c.update(
-    'claude.environment',
-    {
-      ANTHROPIC_BASE_URL: server.url,
-      ANTHROPIC_API_KEY: 'sk-ant-loopback-test',
-      CLAUDE_CODE_MAX_RETRIES: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      HOME: home,
-      CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
-    },
-    vscode.ConfigurationTarget.Global,
-  );
-  for (const key of ['claude.path', 'claude.permissionMode', 'claude.allowedTools', 'claude.model']) {
-    await c.update(key, extra[key], vscode.ConfigurationTarget.Global);
+  await c.update(`${agentId}.environment`, env, vscode.ConfigurationTarget.Global);
+  const declared = extension().packageJSON.contributes.configuration.properties as Record<string, unknown>;
+  for (const key of ['path', 'permissionMode', 'allowedTools', 'model'].map((k) => `${agentId}.${k}`)) {
+    if (`agentRelay.${key}` in declared) await c.update(key, extra[key], vscode.ConfigurationTarget.Global);
   }
-  return home;
+  return dir;
 }
+
+export const configureClaude = (server: ModelServer, extra: Record<string, unknown> = {}) => configureAgent('claude', server, extra);
 
 export async function startModelServer(): Promise<ModelServer> {
   return new ModelServer().start();

@@ -1,0 +1,57 @@
+// Scratch home folders that point each real agent CLI at the loopback model
+// server, the way a user would configure their own endpoint. Returns the
+// environment variables to run the agent with (HOME and friends included),
+// so nothing of the machine's real configuration leaks in or gets written.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface AgentHome {
+  home: string;
+  env: Record<string, string>;
+}
+
+/** Claude Code: Anthropic Messages at ANTHROPIC_BASE_URL, retries limited, no non-essential traffic. */
+export function claudeHome(home: string, serverUrl: string): AgentHome {
+  mkdirSync(home, { recursive: true });
+  return {
+    home,
+    env: {
+      HOME: home,
+      CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
+      ANTHROPIC_BASE_URL: serverUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-loopback-test',
+      CLAUDE_CODE_MAX_RETRIES: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+    },
+  };
+}
+
+/** Codex: a `mock` Responses provider in CODEX_HOME/config.toml, no retries, no analytics or plugin sync. */
+export function codexHome(home: string, serverUrl: string): AgentHome {
+  const codexDir = path.join(home, '.codex');
+  mkdirSync(codexDir, { recursive: true });
+  writeFileSync(
+    path.join(codexDir, 'config.toml'),
+    [
+      'model_provider = "mock"',
+      '',
+      '[model_providers.mock]',
+      'name = "Mock"',
+      `base_url = "${serverUrl}/v1"`,
+      'env_key = "MOCK_API_KEY"',
+      'wire_api = "responses"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '',
+      '[analytics]',
+      'enabled = false',
+      '',
+      '[features]',
+      'plugins = false',
+      'api_key_model_discovery = false',
+      '',
+    ].join('\n'),
+  );
+  return { home, env: { HOME: home, CODEX_HOME: codexDir, MOCK_API_KEY: 'sk-loopback-test' } };
+}
