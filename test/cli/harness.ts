@@ -60,10 +60,14 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
 export const texts = (events: SeqEvent[]) => events.flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join('');
 export const types = (events: SeqEvent[]) => events.map((e) => e.event.type);
 
-/** The (first) child process of `pid`: the agent the headless CLI started. */
+/**
+ * The agent process the headless CLI started: a child of `pid`, skipping the
+ * `<cli> --version` probe the locator may be running next to it.
+ */
 export function childOf(pid: number): number {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  const child = Number(out.trim().split('\n')[0]);
-  assert.ok(child > 0, `no child process of ${pid}`);
-  return child;
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  const agent = rows.find((m) => !/\s--version$/.test(m[2])) ?? rows[0];
+  assert.ok(agent, `no child process of ${pid}`);
+  return Number(agent[1]);
 }

@@ -7,7 +7,7 @@ import { processesInGroup, waitFor } from '../support/processes';
 const STUBBORN = path.resolve(__dirname, '../../../test/fixtures/bin/stubborn-tree.js');
 
 /** Starts the stubborn tree and waits for it to report both pids. */
-async function startTree(mode: 'stay' | 'exit-early' | 'escape'): Promise<{ proc: AgentProcess; pid: number; grandchild: number }> {
+async function startTree(mode: 'stay' | 'exit-early' | 'escape' | 'quit-escape'): Promise<{ proc: AgentProcess; pid: number; grandchild: number }> {
   let out = '';
   let report!: (v: { pid: number; grandchild: number }) => void;
   const reported = new Promise<{ pid: number; grandchild: number }>((r) => (report = r));
@@ -51,6 +51,14 @@ describe('process trees (posix)', function () {
     assert.ok(!processesInGroup(pid).includes(grandchild), 'the grandchild did not leave the group');
     await proc.stop('SIGINT', 100);
     assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'the escaped grandchild survived');
+  });
+
+  it('kills a grandchild in its own group that the root abandons when it obeys the signal', async () => {
+    const { proc, pid, grandchild } = await startTree('quit-escape');
+    leftovers.push(pid, grandchild);
+    const exit = await proc.stop('SIGTERM', 5000);
+    assert.equal(exit.exitCode, 0, 'the root should have exited by itself');
+    assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'the abandoned grandchild survived');
   });
 
   it('kills what an agent leaves running when it exits by itself', async () => {

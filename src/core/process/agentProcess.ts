@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { killProcessTree, signalGroup } from './processTree';
+import { descendantsOf, isAlive, killProcessTree, signalGroup } from './processTree';
 
 export interface ProcessSpec {
   command: string;
@@ -85,10 +85,16 @@ export class AgentProcess {
   async stop(signal: NodeJS.Signals, graceMs: number): Promise<ProcessExit> {
     const pid = this.child.pid;
     if (pid === undefined || this.finished) return this.exited;
+    // Children in process groups of their own (an agent's shell commands) miss the
+    // group signal, and once the root exits they are orphans that parent links no
+    // longer reach: remember them now, and kill whatever of them outlives the root.
+    const tree = process.platform === 'win32' ? [] : descendantsOf(pid);
     signalGroup(pid, signal);
     const timer = new Promise<'timeout'>((r) => setTimeout(r, process.platform === 'win32' ? 0 : graceMs, 'timeout').unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') killProcessTree(pid);
-    return this.exited;
+    const exit = await this.exited;
+    for (const p of tree) if (isAlive(p)) killProcessTree(p);
+    return exit;
   }
 
   /** Kills the tree now, synchronously (for `deactivate`). */
