@@ -55,3 +55,34 @@ export function codexHome(home: string, serverUrl: string): AgentHome {
   );
   return { home, env: { HOME: home, CODEX_HOME: codexDir, MOCK_API_KEY: 'sk-loopback-test' } };
 }
+
+/**
+ * Gemini CLI: API-key auth against GOOGLE_GEMINI_BASE_URL, one attempt per
+ * request, no auto-update, statistics, telemetry or IDE link. `allowShell`
+ * adds a user policy letting the shell run exactly those command prefixes.
+ */
+export function geminiHome(home: string, serverUrl: string, allowShell: string[] = ['echo']): AgentHome {
+  const dir = path.join(home, '.gemini');
+  mkdirSync(path.join(dir, 'policies'), { recursive: true });
+  mkdirSync(path.join(home, 'tmp'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'settings.json'),
+    JSON.stringify({
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      general: { maxAttempts: 1, retryFetchErrors: false, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      ide: { enabled: false },
+    }),
+  );
+  if (allowShell.length) {
+    writeFileSync(
+      path.join(dir, 'policies', 'test.toml'),
+      `[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = ${JSON.stringify(allowShell)}\ndecision = "allow"\npriority = 100\n`,
+    );
+  }
+  return {
+    home,
+    env: { HOME: home, USERPROFILE: home, TMPDIR: path.join(home, 'tmp'), GOOGLE_GEMINI_BASE_URL: serverUrl, GEMINI_API_KEY: 'AIza-loopback-test' },
+  };
+}

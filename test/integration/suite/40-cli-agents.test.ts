@@ -16,12 +16,14 @@ describe('the other agent CLIs in VS Code', () => {
   });
 
   const cases = [
-    { id: 'codex' as const, name: 'OpenAI Codex', wire: 'openai-responses' },
+    { id: 'codex' as const, name: 'OpenAI Codex', wire: 'openai-responses', settings: {} },
+    // The shell is opened by a user policy in the scratch home (echo only), in Gemini's default mode.
+    { id: 'gemini' as const, name: 'Gemini CLI', wire: 'gemini', settings: { 'gemini.permissionMode': 'default' } },
   ];
 
   for (const c of cases) {
     it(`${c.name}: found on PATH, runs a tool for real, and the answer reaches the panel`, async () => {
-      await configureAgent(c.id, server);
+      await configureAgent(c.id, server, c.settings);
       const relay = await api();
       const d = await relay.detect(c.id);
       assert.equal(d.found, true, d.message);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentRelayApi } from '../../../src/host/api';
 import type { WebviewSnapshot } from '../browserProbe';
-import { claudeHome, codexHome } from '../../support/agentHomes';
+import { claudeHome, codexHome, geminiHome } from '../../support/agentHomes';
 import { ModelServer } from '../../support/modelServer';
 import { waitFor } from '../../support/processes';
 
@@ -65,9 +65,9 @@ export function requireBrowser(ctx: Mocha.Context): void {
  * configuration leaks in or out. `extra` sets other agentRelay.<id>.* settings
  * (keys like 'claude.permissionMode'); the rest are reset.
  */
-export async function configureAgent(agentId: 'claude' | 'codex', server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
+export async function configureAgent(agentId: keyof typeof HOMES, server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
   const dir = mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), `${agentId}-home-`));
-  const { env } = (agentId === 'claude' ? claudeHome : codexHome)(dir, server.url);
+  const { env } = HOMES[agentId](dir, server.url);
   const c = vscode.workspace.getConfiguration('agentRelay');
   await c.update(`${agentId}.environment`, env, vscode.ConfigurationTarget.Global);
   const declared = extension().packageJSON.contributes.configuration.properties as Record<string, unknown>;
@@ -76,6 +76,8 @@ export async function configureAgent(agentId: 'claude' | 'codex', server: ModelS
   }
   return dir;
 }
+
+const HOMES = { claude: claudeHome, codex: codexHome, gemini: geminiHome };
 
 export const configureClaude = (server: ModelServer, extra: Record<string, unknown> = {}) => configureAgent('claude', server, extra);
 
