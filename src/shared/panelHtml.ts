@@ -35,6 +35,7 @@ export function renderPanelHtml(p: PanelHtmlParts): string {
   <div class="title"><span id="agent"></span><span id="model"></span></div>
   <div id="prompt"></div>
   <div id="context"></div>
+  <div id="cache" role="note"></div>
 </header>
 <main id="transcript" aria-live="polite"></main>
 <footer id="footer">

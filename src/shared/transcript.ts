@@ -1,6 +1,6 @@
 // What the run panel shows, as plain data: a pure reducer over agent events.
 // The webview renders it; it is also what the webview saves with setState.
-import type { AgentEvent, RunOutcome } from '../core/agents/events';
+import type { AgentEvent, CacheEvent, RunOutcome } from '../core/agents/events';
 
 export type TranscriptItem =
   | { kind: 'text'; text: string }
@@ -14,6 +14,8 @@ export interface Transcript {
   model?: string;
   agentVersion?: string;
   usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
+  /** What the response cache did: a hit (answer replayed) or whether this run was stored. */
+  cache?: CacheEvent;
   outcome?: RunOutcome;
 }
 
@@ -58,6 +60,11 @@ export function applyEvent(t: Transcript, e: AgentEvent): number {
       return t.items.push({ kind: 'notice', message: e.message }) - 1;
     case 'error':
       return t.items.push({ kind: 'error', message: e.message }) - 1;
+    case 'cache':
+      // A miss that can say why is worth a line; a plain miss is not.
+      if (e.status === 'miss') return e.reason ? t.items.push({ kind: 'notice', message: `Not from cache: ${e.reason}` }) - 1 : -1;
+      if (e.status === 'hit' || !t.cache || t.cache.status !== 'hit') t.cache = e;
+      return -1;
     case 'done':
       t.outcome = e.outcome;
       // A failure the agent did not already explain in the stream gets shown once.
@@ -77,6 +84,34 @@ export function toolSummary(name: string, input: unknown): string {
   return typeof main === 'string' ? `${name}: ${main.split('\n')[0].slice(0, 120)}` : name;
 }
 
+/** "From cache · 3 h old · saved 12.3 s, 1.2k tokens, $0.02", or '' when the answer is not from the cache. */
+export function formatCacheBadge(t: Transcript): string {
+  const c = t.cache;
+  if (!c || c.status !== 'hit') return '';
+  const saved = [
+    c.savedMs !== undefined && formatDuration(c.savedMs),
+    c.savedTokens !== undefined && `${fmt(c.savedTokens)} tokens`,
+    c.savedCostUsd !== undefined && formatCost(c.savedCostUsd),
+  ].filter(Boolean);
+  return `From cache · ${formatAge(c.ageMs)} old${saved.length ? ` · saved ${saved.join(', ')}` : ''}`;
+}
+
+function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
+function formatDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function formatCost(usd: number): string {
+  return `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}
+
 /** Footer figures, formatted. */
 export function formatFooter(t: Transcript, now: number, startedAt: number): { status: string; duration: string; tokens: string; cost: string } {
   const o = t.outcome;
@@ -89,11 +124,10 @@ export function formatFooter(t: Transcript, now: number, startedAt: number): { s
         : o.status === 'timed-out'
           ? 'Timed out'
           : 'Failed';
-  const ms = o ? o.durationMs : Math.max(0, now - startedAt);
-  const duration = ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  const duration = formatDuration(o ? o.durationMs : Math.max(0, now - startedAt));
   const u = t.usage;
   const tokens = u && (u.inputTokens !== undefined || u.outputTokens !== undefined) ? `${fmt(u.inputTokens)} in · ${fmt(u.outputTokens)} out` : '';
-  const cost = u?.costUsd !== undefined ? `$${u.costUsd < 0.01 ? u.costUsd.toFixed(4) : u.costUsd.toFixed(2)}` : '';
+  const cost = u?.costUsd !== undefined ? formatCost(u.costUsd) : '';
   return { status, duration, tokens, cost };
 }
 

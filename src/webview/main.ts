@@ -1,5 +1,5 @@
 import { assertNever, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
-import { applyEvent, emptyTranscript, formatFooter, type Transcript } from '../shared/transcript';
+import { applyEvent, emptyTranscript, formatCacheBadge, formatFooter, type Transcript } from '../shared/transcript';
 import type { SeqEvent } from '../core/agents/events';
 import { TranscriptView } from './transcriptView';
 
@@ -49,6 +49,7 @@ function drawChrome(): void {
   $('agent').textContent = run ? run.agentName : '';
   $('prompt').textContent = run ? run.prompt : '';
   $('context').textContent = run?.context ? `+ ${run.context}` : '';
+  $('cache').textContent = formatCacheBadge(transcript);
   $('model').textContent = [transcript.model, transcript.agentVersion && `v${transcript.agentVersion}`].filter(Boolean).join(' · ');
   const f = formatFooter(transcript, Date.now(), run?.startedAt ?? Date.now());
   const status = unavailable && !transcript.outcome ? 'Ended when the window reloaded' : f.status;

@@ -40,3 +40,21 @@ describe('transcript model', () => {
     assert.equal(toolSummary('Mystery', 42), 'Mystery');
   });
 });
+
+describe('cache events in the transcript', () => {
+  it('labels a replayed answer with its age and savings', async () => {
+    const { formatCacheBadge } = await import('../../src/shared/transcript');
+    const t = emptyTranscript();
+    assert.equal(formatCacheBadge(t), '');
+    applyEvent(t, { type: 'cache', status: 'hit', ageMs: 3 * 3600_000, savedMs: 12_300, savedTokens: 1234, savedCostUsd: 0.021 });
+    applyEvent(t, { type: 'text', text: 'replayed' });
+    assert.equal(formatCacheBadge(t), 'From cache · 3 h old · saved 12.3 s, 1234 tokens, $0.02');
+  });
+
+  it('shows a miss only when it can say why', () => {
+    const t = emptyTranscript();
+    assert.equal(applyEvent(t, { type: 'cache', status: 'miss', reason: '' }), -1);
+    assert.equal(applyEvent(t, { type: 'cache', status: 'miss', reason: 'claude CLI version changed' }), 0);
+    assert.deepEqual(t.items[0], { kind: 'notice', message: 'Not from cache: claude CLI version changed' });
+  });
+});
