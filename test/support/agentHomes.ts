@@ -86,3 +86,34 @@ export function geminiHome(home: string, serverUrl: string, allowShell: string[]
     env: { HOME: home, USERPROFILE: home, TMPDIR: path.join(home, 'tmp'), GOOGLE_GEMINI_BASE_URL: serverUrl, GEMINI_API_KEY: 'AIza-loopback-test' },
   };
 }
+
+/**
+ * OpenCode: the anthropic provider pointed at the server (OPENCODE_CONFIG_CONTENT),
+ * everything it keeps under the scratch XDG folders, no model-list fetch,
+ * sharing or plugin install. `allowShell` writes a user config that lets the
+ * build agent run exactly those commands and nothing else.
+ */
+export function opencodeHome(home: string, serverUrl: string, allowShell: string[] = ['echo *']): AgentHome {
+  const config = path.join(home, '.config');
+  if (allowShell.length) {
+    mkdirSync(path.join(config, 'opencode'), { recursive: true });
+    const bash: Record<string, string> = { '*': 'deny' };
+    for (const rule of allowShell) bash[rule] = 'allow';
+    writeFileSync(path.join(config, 'opencode', 'opencode.json'), JSON.stringify({ permission: { '*': 'deny', read: 'allow', bash } }));
+  }
+  return {
+    home,
+    env: {
+      HOME: home,
+      XDG_CONFIG_HOME: config,
+      XDG_DATA_HOME: path.join(home, '.local', 'share'),
+      XDG_CACHE_HOME: path.join(home, '.cache'),
+      XDG_STATE_HOME: path.join(home, '.local', 'state'),
+      OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { anthropic: { options: { baseURL: `${serverUrl}/v1`, apiKey: 'sk-ant-loopback-test' } } } }),
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_SHARE: '1',
+      // OpenCode npm-installs its plugin package into its config folder in the background; offline, that fails at once.
+      npm_config_offline: 'true',
+    },
+  };
+}

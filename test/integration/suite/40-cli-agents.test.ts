@@ -19,6 +19,8 @@ describe('the other agent CLIs in VS Code', () => {
     { id: 'codex' as const, name: 'OpenAI Codex', wire: 'openai-responses', settings: {} },
     // The shell is opened by a user policy in the scratch home (echo only), in Gemini's default mode.
     { id: 'gemini' as const, name: 'Gemini CLI', wire: 'gemini', settings: { 'gemini.permissionMode': 'default' } },
+    // The build agent, under a user config that allows `echo *` only; "sonnet" is translated to anthropic/claude-sonnet-5.
+    { id: 'opencode' as const, name: 'OpenCode', wire: 'anthropic', settings: { 'opencode.permissionMode': 'build', 'opencode.model': 'sonnet' } },
   ];
 
   for (const c of cases) {
@@ -39,6 +41,7 @@ describe('the other agent CLIs in VS Code', () => {
       const result = events.find((e) => e.type === 'tool-result');
       assert.ok(result?.type === 'tool-result' && result.output.includes(`${c.id}-in-vscode`), JSON.stringify(result));
       assert.match(outcome.result ?? '', new RegExp(`The command printed: ${c.id}-in-vscode`));
+      if (c.id === 'opencode') assert.equal(server.messageRequests('anthropic').at(-1)!.body.model, 'claude-sonnet-5', 'the canonical model name was not translated');
       if (probeUrl) {
         const text = await browser.waitForText(runId, (t) => t.includes(`The command printed: ${c.id}-in-vscode`));
         assert.match(text, new RegExp(`echo ${c.id}-in-vscode`), 'the tool call is not shown');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentRelayApi } from '../../../src/host/api';
 import type { WebviewSnapshot } from '../browserProbe';
-import { claudeHome, codexHome, geminiHome } from '../../support/agentHomes';
+import { claudeHome, codexHome, geminiHome, opencodeHome } from '../../support/agentHomes';
 import { ModelServer } from '../../support/modelServer';
 import { waitFor } from '../../support/processes';
 
@@ -77,7 +77,7 @@ export async function configureAgent(agentId: keyof typeof HOMES, server: ModelS
   return dir;
 }
 
-const HOMES = { claude: claudeHome, codex: codexHome, gemini: geminiHome };
+const HOMES = { claude: claudeHome, codex: codexHome, gemini: geminiHome, opencode: opencodeHome };
 
 export const configureClaude = (server: ModelServer, extra: Record<string, unknown> = {}) => configureAgent('claude', server, extra);
 
