@@ -1,6 +1,6 @@
 import type { EmitEvent, RunOutcome } from './events';
 import type { ProcessEnd, StreamParser } from './cliAgent';
-import { describeExit } from './exitDescription';
+import { describeExit, stderrSuffix, stoppedMessage } from './exitDescription';
 
 type Json = Record<string, unknown>;
 
@@ -167,14 +167,7 @@ const SUBTYPE_TEXT: Record<string, string> = {
   error_max_structured_output_retries: 'Claude Code could not produce the requested structured output',
 };
 
-function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
-  return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';
-}
 
-export function stderrSuffix(stderrTail: string): string {
-  const tail = stderrTail.trim();
-  return tail ? `\n${tail.length > 2000 ? '…' + tail.slice(-2000) : tail}` : '';
-}
 
 function toolResultText(content: unknown): string {
   if (typeof content === 'string') return content;

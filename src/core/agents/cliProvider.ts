@@ -46,7 +46,9 @@ export class CliAgentProvider implements AgentProvider {
       return { status: 'failed', message, durationMs: Date.now() - started };
     }
     const invocation = this.spec.invocation(request.prompt, request.options);
-    const env: NodeJS.ProcessEnv = { ...(this.opts.baseEnv ?? process.env) };
+    // PWD inherited from the editor names the folder it was launched from; tools
+    // that trust $PWD (OpenCode does) must see the folder the run is in.
+    const env: NodeJS.ProcessEnv = { ...(this.opts.baseEnv ?? process.env), PWD: request.cwd };
     for (const [k, v] of Object.entries(invocation.env)) {
       if (v === undefined) delete env[k];
       else env[k] = v;

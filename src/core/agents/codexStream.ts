@@ -1,7 +1,6 @@
 import type { AgentEvent, EmitEvent, RunOutcome } from './events';
 import type { ProcessEnd, StreamParser } from './cliAgent';
-import { describeExit } from './exitDescription';
-import { stderrSuffix } from './claudeStream';
+import { describeExit, stderrSuffix, stoppedMessage } from './exitDescription';
 
 type Json = Record<string, unknown>;
 
@@ -240,6 +239,3 @@ function startupFailure(end: ProcessEnd): string {
   return `OpenAI Codex could not start the run (${describeExit(end.exitCode, end.signal)}): ${headline}${hint}${stderrSuffix(rest)}`;
 }
 
-function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
-  return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';
-}

@@ -1,6 +1,6 @@
 import type { EmitEvent, RunOutcome } from './events';
 import type { ProcessEnd, StreamParser } from './cliAgent';
-import { describeExit } from './exitDescription';
+import { describeExit, stderrSuffix as sharedStderrSuffix, stoppedMessage } from './exitDescription';
 
 type Json = Record<string, unknown>;
 
@@ -169,20 +169,9 @@ function noResultError(end: ProcessEnd): string {
   return `Gemini CLI ended without a result (${describeExit(end.exitCode, end.signal)}).${stderr}`;
 }
 
-function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
-  return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';
-}
 
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 /** Start-up chatter Gemini CLI prints on every run, and stack frames: not what a user needs to read. */
 const NOISE = [/^Warning: 256-color support not detected/, /^\[STARTUP\]/, /^\s+at /, /^Warning: --allowed-tools/];
 
-/** The end of stderr, without colour codes or noise, on its own line(s). */
-function stderrSuffix(stderrTail: string): string {
-  const lines = stderrTail
-    .replace(ANSI, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() && !NOISE.some((n) => n.test(l)));
-  const tail = lines.slice(-20).join('\n').trim();
-  return tail ? `\n${tail.length > 2000 ? '…' + tail.slice(-2000) : tail}` : '';
-}
+/** The end of stderr without Gemini CLI's start-up chatter. */
+const stderrSuffix = (tail: string) => sharedStderrSuffix(tail, NOISE);

@@ -1,7 +1,6 @@
 import type { EmitEvent, RunOutcome } from './events';
 import type { ProcessEnd, StreamParser } from './cliAgent';
-import { describeExit } from './exitDescription';
-import { stderrSuffix } from './claudeStream';
+import { describeExit, stderrSuffix, stoppedMessage, stripAnsi } from './exitDescription';
 
 type Json = Record<string, unknown>;
 
@@ -191,11 +190,7 @@ function errorText(error: Json | undefined): string {
   return status && !message.includes(String(status)) ? `${message} (HTTP ${status})` : message;
 }
 
-function stoppedMessage(by: 'cancelled' | 'timed-out'): string {
-  return by === 'cancelled' ? 'Cancelled.' : 'Stopped: the run took longer than the time limit (agentRelay.run.timeoutMinutes).';
-}
 
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 
 /**
  * OpenCode's stderr without colour codes: its `! …` warnings (auto-rejected
@@ -204,7 +199,7 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 function splitStderr(stderrTail: string): { warnings: string[]; other: string } {
   const warnings: string[] = [];
   const other: string[] = [];
-  for (const raw of stderrTail.replace(ANSI, '').split(/\r?\n/)) {
+  for (const raw of stripAnsi(stderrTail).split(/\r?\n/)) {
     const line = raw.trimEnd();
     const warning = /^!\s+(.*)$/.exec(line);
     if (warning) warnings.push(warning[1]);
