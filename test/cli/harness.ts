@@ -67,7 +67,7 @@ export const types = (events: SeqEvent[]) => events.map((e) => e.event.type);
 export function childOf(pid: number): number {
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
   const rows = out.trim().split('\n').map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
-  const agent = rows.find((m) => !/\s--version$/.test(m[2])) ?? rows[0];
+  const agent = rows.find((m) => !/\s--version$/.test(m[2]));
   assert.ok(agent, `no child process of ${pid}`);
   return Number(agent[1]);
 }

@@ -204,9 +204,11 @@ describe('headless CLI with the real opencode', function () {
 
   it('stops at the timeout (exit 124) and leaves no process behind', async () => {
     const marker = `HANG ${unique()}`;
-    const s = start(['--json', '--timeout', '6', marker]);
-    assert.ok(await waitFor(() => turns(marker).length > 0, 60_000), 'OpenCode never asked the model');
-    const opencodePid = childOf(s.child.pid!);
+    // Long enough for OpenCode to reach the model on a busy machine; the timeout
+    // must stop it wherever it is, so reaching the model is not required.
+    const s = start(['--json', '--timeout', '12', marker]);
+    let opencodePid = 0;
+    assert.ok(await waitFor(() => { try { opencodePid = childOf(s.child.pid!); return true; } catch { return false; } }, 10_000), 'OpenCode never started');
     const r = await s.done;
     assert.equal(r.code, 124, r.stderr);
     assert.equal(outcome(r).status, 'timed-out');
