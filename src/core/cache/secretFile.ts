@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import { tmpNameFor } from './atomicWrite';
+import { KEY_FILE_NAME } from './cacheLayout';
+import { CacheSecretError, decodeSecret, encodeSecret, newCacheSecret, type CacheSecret } from './cacheSecret';
+import { errorCode, nodeFs, type CacheFs } from './fsLike';
+
+/** The environment variable the headless CLI reads the cache secret from (base64 of 32+ random bytes). */
+export const SECRET_ENV = 'AGENT_RELAY_CACHE_SECRET';
+
+export interface HeadlessSecret {
+  secret: CacheSecret;
+  /**
+   * `env`: from AGENT_RELAY_CACHE_SECRET. `key-file`: from the key file beside
+   * the cache. `new-key-file`: just created there. `ephemeral`: none found and
+   * `create` was false: a random secret for this process only (everything
+   * stored before is then unverifiable, and verify deletes none of it).
+   */
+  source: 'env' | 'key-file' | 'new-key-file' | 'ephemeral';
+  file?: string;
+}
+
+export interface HeadlessSecretOptions {
+  /** The cache root (`--storage DIR`); the key file is `<root>/response-cache.key`. */
+  root: string;
+  env?: NodeJS.ProcessEnv;
+  /** Create the key file when there is none (default true). */
+  create?: boolean;
+  fs?: CacheFs;
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * The secret for headless use: AGENT_RELAY_CACHE_SECRET if set, else a key
+ * file beside the cache that only the user may read (0600), created on first
+ * use. The key file is the weaker option: whoever can write the cache can
+ * usually read the file too (same user, same backups), so it stops accidents
+ * and other users, not the user's own malware. Two processes creating it at
+ * once agree on one key (hard link: first one wins).
+ * Throws CacheSecretError for a malformed secret or a key file others can read.
+ */
+export async function loadHeadlessSecret(opts: HeadlessSecretOptions): Promise<HeadlessSecret> {
+  const env = opts.env ?? process.env;
+  const fromEnv = env[SECRET_ENV];
+  if (fromEnv) {
+    try {
+      return { secret: decodeSecret(fromEnv), source: 'env' };
+    } catch (err) {
+      throw new CacheSecretError(`${SECRET_ENV}: ${(err as Error).message}`);
+    }
+  }
+  const fs = opts.fs ?? nodeFs;
+  const file = path.join(opts.root, KEY_FILE_NAME);
+  const existing = await readKeyFile(fs, file, opts.platform ?? process.platform);
+  if (existing) return { secret: existing, source: 'key-file', file };
+  if (opts.create === false) return { secret: newCacheSecret(), source: 'ephemeral' };
+
+  await fs.mkdir(opts.root);
+  const fresh = newCacheSecret();
+  const tmp = tmpNameFor(file);
+  await fs.writeFile(tmp, `${encodeSecret(fresh)}\n`, { exclusive: true, mode: 0o600, flush: true });
+  try {
+    await fs.link(tmp, file);
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') {
+      // No hard links here (FAT, some network drives): exclusive create instead.
+      await fs.writeFile(file, `${encodeSecret(fresh)}\n`, { exclusive: true, mode: 0o600, flush: true }).catch((e) => {
+        if (errorCode(e) !== 'EEXIST') throw e;
+      });
+    }
+  } finally {
+    await fs.unlink(tmp).catch(() => undefined);
+  }
+  const adopted = await readKeyFile(fs, file, opts.platform ?? process.platform);
+  if (!adopted) throw new CacheSecretError(`Could not create the cache key file ${file}.`);
+  return { secret: adopted, source: adopted.keyId === fresh.keyId ? 'new-key-file' : 'key-file', file };
+}
+
+async function readKeyFile(fs: CacheFs, file: string, platform: NodeJS.Platform): Promise<CacheSecret | undefined> {
+  let text: string;
+  try {
+    if (platform !== 'win32') {
+      const mode = (await fs.stat(file)).mode;
+      if (mode & 0o077) throw new CacheSecretError(`The cache key file ${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run \`chmod 600 ${file}\`.`);
+    }
+    text = (await fs.readFile(file)).toString('utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return decodeSecret(text);
+  } catch (err) {
+    throw new CacheSecretError(`The cache key file ${file} is not a valid key: ${(err as Error).message}`);
+  }
+}
