@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { benchAgents } from './agents.bench';
+import { benchCache } from './cache.bench';
 import { benchParser } from './parser.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
     parser: await benchParser(),
     agents: await benchAgents(claudeBinary()),
+    cache: (await benchCache()) as { summary: string },
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
     `| model-name translation: cached translator vs rebuilt per lookup | ${a.modelTranslation.usPerOp.cached} µs vs ${a.modelTranslation.usPerOp.rebuiltEachTime} µs | **${a.modelTranslation.ratio.rebuiltVsCached}×** |`,
     `| CLI detection (${a.cliDetection.pathDirectories} PATH dirs): cold vs cached vs which-style | ${a.cliDetection.usPerLookup.cold} / ${a.cliDetection.usPerLookup.cached} / ${a.cliDetection.usPerLookup.whichStyle} µs | cold is **${a.cliDetection.ratio.coldVsCached}×** cached, **${a.cliDetection.ratio.coldVsWhich}×** which |`,
     `| HTTP request: new connection vs warm keep-alive (loopback) | ${a.httpConnections.usPerRequest.newConnection} µs vs ${a.httpConnections.usPerRequest.warmConnection} µs | **${a.httpConnections.ratio.newVsWarm}×**; warm requests reused a connection ${a.httpConnections.warmRequestsThatReused} times |`,
+    ``,
+    results.cache.summary,
     ``,
     `## Bundle sizes (production)`,
     ``,
