@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { AgentsView } from './host/agentsView';
+import { CacheStatusBar } from './host/cacheStatusBar';
+import { CacheView } from './host/cacheView';
 import { registerCommands } from './host/commands';
 import { Relay } from './host/relay';
 import { RunPanel } from './host/runPanel';
@@ -13,9 +15,10 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
   relay = new Relay(context);
   const r = relay;
   context.subscriptions.push(
-    r,
     ...registerCommands(r),
     vscode.window.registerTreeDataProvider('agentRelay.agents', new AgentsView(r)),
+    vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),
+    new CacheStatusBar(r.cache),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         RunPanel.restore(panel, context.extensionUri, state, r.resolvePanelRun);
@@ -25,8 +28,9 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
   return createApi(r);
 }
 
-/** Kills every agent process tree before the window goes. */
-export function deactivate(): void {
-  relay?.dispose();
+/** Kills every agent process tree before the window goes, then lets the cache write its statistics. */
+export function deactivate(): Promise<void> | undefined {
+  const r = relay;
   relay = undefined;
+  return r?.dispose();
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { HTTP_AGENTS } from '../core/http/httpAgents';
 import { UserInputError } from '../core/run/prompt';
+import { cacheActions, clearAllCaches, clearWorkspaceCache, showCacheStatistics, verifyCache } from './cacheCommands';
 import { showDoctorReport } from './doctor';
 import { agentStatus, askPrompt, pickAgent, runFolder, selectionContext } from './pickers';
 import type { Relay } from './relay';
@@ -12,6 +13,8 @@ export interface RunAgentArgs {
   attachSelection?: boolean;
   /** Open the run panel (default true). */
   showPanel?: boolean;
+  /** Skip the response-cache lookup. */
+  noCache?: boolean;
 }
 
 /** An agent id, or an Agents view item carrying one (view actions pass the item). */
@@ -23,11 +26,17 @@ type Command = (relay: Relay, ...args: any[]) => unknown;
 /** Every command, registered in one loop. Ids match `contributes.commands`. */
 export const COMMANDS: Record<string, Command> = {
   'agentRelay.runAgent': runAgent,
+  'agentRelay.runAgentWithoutCache': (relay, ref?: AgentRef, prompt?: string, args: RunAgentArgs = {}) => runAgent(relay, ref, prompt, { ...args, noCache: true }),
   'agentRelay.cancelRun': cancelRun,
   'agentRelay.redetectAgents': redetectAgents,
   'agentRelay.showLog': (relay) => relay.logs.show(),
   'agentRelay.setApiKey': setApiKey,
   'agentRelay.doctor': (relay) => showDoctorReport(relay),
+  'agentRelay.cacheStats': showCacheStatistics,
+  'agentRelay.clearWorkspaceCache': clearWorkspaceCache,
+  'agentRelay.clearAllCaches': clearAllCaches,
+  'agentRelay.verifyCache': verifyCache,
+  'agentRelay.cacheActions': cacheActions,
   'agentRelay.openAgentSettings': (_relay, ref?: AgentRef) =>
     vscode.commands.executeCommand('workbench.action.openSettings', agentIdOf(ref) ? `agentRelay.${agentIdOf(ref)}` : 'agentRelay'),
 };
@@ -89,7 +98,7 @@ async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: Run
     prompt = answer.prompt;
     attach = answer.attach;
   }
-  const handle = relay.startRun(agent.id, prompt, { folder, context: attach ? context : undefined, showPanel: args.showPanel });
+  const handle = relay.startRun(agent.id, prompt, { folder, context: attach ? context : undefined, showPanel: args.showPanel, noCache: args.noCache });
   return handle.id;
 }
 

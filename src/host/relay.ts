@@ -6,7 +6,7 @@ import { AgentCatalog, type AgentEntry } from '../core/agents/catalog';
 import type { CliAgentSpec } from '../core/agents/cliAgent';
 import { CliAgentProvider } from '../core/agents/cliProvider';
 import type { RunOutcome, SeqEvent } from '../core/agents/events';
-import type { AgentProvider } from '../core/agents/provider';
+import type { AgentProvider, RunRequest } from '../core/agents/provider';
 import type { HttpAgentSpec } from '../core/http/httpAgents';
 import { locateCli, type Detection } from '../core/locate/cliLocator';
 import { DetectionCache } from '../core/locate/detectionCache';
@@ -16,7 +16,9 @@ import { AgentRun } from '../core/run/agentRun';
 import { checkPrompt, composePrompt, UserInputError, type AttachedContext } from '../core/run/prompt';
 import type { RunInfo } from '../shared/protocol';
 import type * as HttpProvidersModule from '../httpProviders';
+import { CachingProvider, cliRunPlan, httpRunPlan, type CacheRunPlan } from '../core/cache';
 import { ApiKeys } from './apiKeys';
+import { CacheService } from './cacheService';
 import { RunPanel, type PanelRun } from './runPanel';
 import { RunLogs } from './runLogs';
 import { affectsDetection, agentOptions, agentPathSetting, httpProviderSettings, modelOverrides, runSettings } from './settings';
@@ -26,6 +28,8 @@ export interface StartRunOptions {
   context?: AttachedContext;
   /** Open the panel (default true). */
   showPanel?: boolean;
+  /** Skip the response-cache lookup (the answer may still be stored). */
+  noCache?: boolean;
 }
 
 /** What the public API hands out about a run. */
@@ -46,6 +50,8 @@ export interface RunHandle {
  */
 export class Relay implements vscode.Disposable {
   readonly catalog = new AgentCatalog();
+  /** The response cache (opened on first use). */
+  readonly cache: CacheService;
   private logsValue: RunLogs | undefined;
   private keysValue: ApiKeys | undefined;
   private translatorValue: ModelTranslator | undefined;
@@ -59,6 +65,7 @@ export class Relay implements vscode.Disposable {
   readonly onDidChangeAgents = this.changed.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
+    this.cache = new CacheService(context, () => this.logs.root);
     this.disposables.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -123,25 +130,52 @@ export class Relay implements vscode.Disposable {
     return this.httpModule;
   }
 
-  private provider(agent: AgentEntry, folder: vscode.WorkspaceFolder): CachedProvider {
+  /**
+   * The (cached) provider for an agent in a folder, and how to describe its runs
+   * to the response cache; providers from other extensions are not cached, as
+   * nothing says what their answers depend on.
+   */
+  private provider(agent: AgentEntry, folder: vscode.WorkspaceFolder): { provider: CachedProvider; plan?: (request: RunRequest, bypass: boolean) => Promise<CacheRunPlan> } {
     const ws = folder.uri.toString();
     switch (agent.kind) {
       case 'external':
-        return agent.provider;
+        return { provider: agent.provider };
       case 'cli': {
         const config = { path: agentPathSetting(agent.id, folder).value, env: agentOptions(agent.id, folder).environment };
-        return this.providers.get(ws, agent.id, config, () => new CliAgentProvider(agent.spec, { locate: () => this.detect(agent.spec, folder) }));
+        const provider = this.providers.get(ws, agent.id, config, () => new CliAgentProvider(agent.spec, { locate: () => this.detect(agent.spec, folder) }));
+        return {
+          provider,
+          plan: async (request, bypass) => {
+            const d = await this.detect(agent.spec, folder);
+            return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass);
+          },
+        };
       }
       case 'http': {
         const spec: HttpAgentSpec = agent.spec;
         const settings = httpProviderSettings(spec, folder);
         const config = { ...settings, model: this.translator.translate(spec.id, settings.model) ?? settings.model };
-        return this.providers.get(ws, agent.id, config, () => {
+        const provider = this.providers.get(ws, agent.id, config, () => {
           this.logs.root.info(`new ${spec.displayName} client for ${config.baseUrl} (${config.model})`);
           return this.loadHttpProviders().createHttpProvider(spec.id, config, () => this.keys.get(spec.id));
         });
+        return { provider, plan: async (request, bypass) => httpRunPlan(spec, config, request, bypass) };
       }
     }
+  }
+
+  /** Wraps a provider with the response cache when this run can use it; the cache opens on the first run. */
+  private withCache(inner: AgentProvider, plan: ((request: RunRequest, bypass: boolean) => Promise<CacheRunPlan>) | undefined, bypass: boolean): AgentProvider {
+    if (!plan) return inner;
+    return {
+      id: inner.id,
+      displayName: inner.displayName,
+      run: async (request, ctx) => {
+        const cache = await this.cache.workspace();
+        if (!cache) return inner.run(request, ctx);
+        return new CachingProvider(inner, { cache, describe: (r) => plan(r, bypass) }).run(request, ctx);
+      },
+    };
   }
 
   /** Starts a run and (by default) opens its panel. Throws UserInputError for a bad agent or prompt. */
@@ -156,8 +190,9 @@ export class Relay implements vscode.Disposable {
     if (options.model) options.model = this.translator.translate(agent.id, options.model);
     const id = randomUUID();
     const logger = this.logs.forRun(id);
+    const { provider, plan } = this.provider(agent, opts.folder);
     const run = new AgentRun(
-      this.provider(agent, opts.folder),
+      this.withCache(provider, plan, opts.noCache === true),
       { prompt: fullPrompt, cwd: opts.folder.uri.fsPath, options },
       { id, logger, timeoutMs: settings.timeoutMs },
     );
@@ -169,7 +204,7 @@ export class Relay implements vscode.Disposable {
       context: opts.context && `${opts.context.label}:${opts.context.startLine}-${opts.context.endLine}`,
       startedAt: run.startedAt,
     };
-    const entry = { run, info };
+    const entry: PanelRun = { run, info, rerunWithoutCache: () => this.startRun(agent.id, prompt, { ...opts, noCache: true, showPanel: true }) };
     this.runs.set(run.id, entry);
     this.updateContext();
     logger.info(`${agent.displayName} in ${opts.folder.uri.fsPath}: ${JSON.stringify(prompt.slice(0, 200))}`);
@@ -225,11 +260,12 @@ export class Relay implements vscode.Disposable {
     else if (choice === 'Set API Key…') void vscode.commands.executeCommand('agentRelay.setApiKey', agent.id);
   }
 
-  dispose(): void {
-    // The window is closing: no agent process may outlive it.
+  /** The window is closing: no agent process may outlive it; the cache writes its statistics. */
+  async dispose(): Promise<void> {
     for (const { run } of this.runs.values()) if (run.isRunning) run.killNow();
     this.providers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
+    await this.cache.dispose().catch(() => undefined);
     this.logsValue?.dispose();
   }
 }

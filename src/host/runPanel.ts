@@ -8,6 +8,8 @@ import { panelHtml, panelResourceRoots } from './panelHtml';
 export interface PanelRun {
   run: AgentRun;
   info: RunInfo;
+  /** Runs the same prompt again, skipping the cache lookup. */
+  rerunWithoutCache?(): unknown;
 }
 
 /**
@@ -85,6 +87,9 @@ export class RunPanel implements vscode.Disposable {
         return this.onReady(msg.runId ?? this.runId, msg.afterSeq);
       case 'cancel':
         return this.bound?.run.cancel();
+      case 'rerunWithoutCache':
+        this.bound?.rerunWithoutCache?.();
+        return;
       default:
         assertNever(msg);
     }

@@ -44,6 +44,7 @@ export function renderPanelHtml(p: PanelHtmlParts): string {
   <span id="tokens"></span>
   <span id="cost"></span>
   <span class="spacer"></span>
+  <button id="rerun" type="button" hidden title="Run the same prompt again, without looking in the response cache">Run Again Without Cache</button>
   <button id="cancel" type="button" title="Stop the agent and every process it started">Cancel</button>
 </footer>
 <script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>

@@ -30,7 +30,9 @@ export type WebviewToHost =
    */
   | { type: 'ready'; runId?: string; afterSeq: number }
   /** Webview → host: the user pressed Cancel. */
-  | { type: 'cancel'; runId: string };
+  | { type: 'cancel'; runId: string }
+  /** Webview → host: the answer came from the cache and the user wants a fresh one. */
+  | { type: 'rerunWithoutCache'; runId: string };
 
 /** State the webview keeps with `setState`, so a restored panel can redraw and resume. */
 export interface PanelState {

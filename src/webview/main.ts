@@ -14,6 +14,7 @@ const vscode = acquireVsCodeApi();
 const $ = (id: string) => document.getElementById(id)!;
 const view = new TranscriptView($('transcript'));
 const cancelButton = $('cancel') as HTMLButtonElement;
+const rerunButton = $('rerun') as HTMLButtonElement;
 
 // Restored state (panel hidden and shown again, or the window reloaded): redraw, then resume.
 const saved = vscode.getState();
@@ -59,6 +60,7 @@ function drawChrome(): void {
   $('tokens').textContent = f.tokens;
   $('cost').textContent = f.cost;
   cancelButton.hidden = Boolean(transcript.outcome) || unavailable;
+  rerunButton.hidden = !(transcript.outcome && transcript.cache?.status === 'hit') || unavailable;
 }
 
 /** setState is not free with big transcripts: at most twice a second, and at the end. */
@@ -114,6 +116,10 @@ cancelButton.addEventListener('click', () => {
   if (runId) vscode.postMessage({ type: 'cancel', runId });
   cancelButton.disabled = true;
   cancelButton.textContent = 'Cancelling…';
+});
+
+rerunButton.addEventListener('click', () => {
+  if (runId) vscode.postMessage({ type: 'rerunWithoutCache', runId });
 });
 
 // The footer's clock ticks while the run is live.

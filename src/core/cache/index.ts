@@ -11,3 +11,5 @@ export { workspaceFingerprint, type WorkspaceState } from './workspaceFingerprin
 export type { CacheCounters } from './cacheStats';
 export type { SweepReport } from './sweeper';
 export { CACHE_DIR_NAME, KEY_FILE_NAME } from './cacheLayout';
+export { cliRunPlan, httpRunPlan } from './runPlans';
+export { cacheStatusLine, cacheStatsTable, compactCount, formatBytes, hitRate } from './statsText';

@@ -1,0 +1,59 @@
+import type { CliAgentSpec } from '../agents/cliAgent';
+import type { RunRequest } from '../agents/provider';
+import type { HttpAgentSpec, HttpProviderConfig } from '../http/httpAgents';
+import type { CacheRunPlan } from './cachingProvider';
+
+/**
+ * What the cache must know about a CLI run: the CLI's version (a new release
+ * may answer differently), the model after translation, the permission mode
+ * (and whether it is read-only), the allowed tools, and the environment. CLIs
+ * read the workspace, so the workspace fingerprint applies.
+ */
+export function cliRunPlan(spec: CliAgentSpec, request: RunRequest, agentVersion: string | undefined, bypass = false): CacheRunPlan {
+  const mode = request.options.permissionMode || spec.defaultPermissionMode;
+  return {
+    key: {
+      agentId: spec.id,
+      agentVersion: agentVersion ?? null,
+      provider: 'cli',
+      endpoint: null,
+      model: request.options.model ?? null,
+      permissionMode: mode,
+      tools: { allowed: [...(request.options.allowedTools ?? [])] },
+      systemPrompt: null,
+      prompt: request.prompt,
+      // The CLIs take no sampling parameters from us: their own defaults apply, which the version pins.
+      sampling: {},
+      environment: request.options.environment,
+    },
+    readOnly: spec.permissionModes.find((m) => m.value === mode)?.readOnly ?? false,
+    readsWorkspace: true,
+    bypass,
+  };
+}
+
+/**
+ * What the cache must know about a model-API run: endpoint, model after
+ * translation, system prompt and every sampling parameter with its default
+ * made explicit (null = the server's default, which is not 0). Model APIs read
+ * no files and run no tools, so they are read-only and need no fingerprint.
+ */
+export function httpRunPlan(spec: HttpAgentSpec, config: HttpProviderConfig, request: RunRequest, bypass = false): CacheRunPlan {
+  return {
+    key: {
+      agentId: spec.id,
+      agentVersion: null,
+      provider: spec.id,
+      endpoint: config.baseUrl,
+      model: config.model,
+      permissionMode: null,
+      tools: { allowed: [] },
+      systemPrompt: config.systemPrompt ?? null,
+      prompt: request.prompt,
+      sampling: { maxTokens: config.maxTokens, temperature: config.temperature ?? null, topP: null, stop: null },
+    },
+    readOnly: true,
+    readsWorkspace: false,
+    bypass,
+  };
+}
