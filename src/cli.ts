@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { AgentCatalog, type AgentEntry } from './core/agents/catalog';
 import { CliAgentProvider } from './core/agents/cliProvider';
 import type { AgentEvent, SeqEvent } from './core/agents/events';
-import type { AgentProvider } from './core/agents/provider';
+import type { AgentProvider, RunRequest } from './core/agents/provider';
 import { locateCli } from './core/locate/cliLocator';
 import { ModelTranslator } from './core/models/modelNames';
 import { createHttpProvider } from './httpProviders';
@@ -13,6 +13,8 @@ import { nullLogger, stderrLogger } from './core/log';
 import { AgentRun } from './core/run/agentRun';
 import { checkPrompt, UserInputError } from './core/run/prompt';
 import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
+import { defaultStorage, folderWorkspaceId, openHeadlessCache, runCacheCommand } from './headless/cacheCommand';
+import { CachingProvider, cliRunPlan, httpRunPlan, type CacheRunPlan, type ResponseCache } from './core/cache';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, timedOut: 124, cancelled: 130 } as const;
 
@@ -28,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return EXIT.ok;
   }
+  if (args.command === 'cache') return runCacheCommand(args);
   const catalog = new AgentCatalog();
   if (args.command === 'agents') {
     for (const agent of catalog.all()) {
@@ -60,15 +63,28 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const translator = new ModelTranslator();
-  const provider = createProvider(agent, args, translator);
+  const { provider, plan } = createProvider(agent, args, translator);
+  const logger = args.verbose ? stderrLogger('debug') : nullLogger;
+  // The response cache, keyed on the working folder; a headless run uses the
+  // agent's read-only mode by default, so it is cacheable.
+  let cache: ResponseCache | undefined;
+  let runProvider: AgentProvider = provider;
+  if (plan) {
+    try {
+      cache = (await openHeadlessCache(path.resolve(args.storage ?? defaultStorage()), { createSecret: true, logger })).cache;
+      runProvider = new CachingProvider(provider, { cache: cache.workspace(folderWorkspaceId(args.cwd)), describe: (r) => plan(r, args.noCache) });
+    } catch (err) {
+      process.stderr.write(`agent-relay: running without the response cache: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
   const run = new AgentRun(
-    provider,
+    runProvider,
     {
       prompt,
       cwd: path.resolve(args.cwd),
       options: { model: translator.translate(agent.id, args.model), permissionMode: args.permissionMode, allowedTools: args.allowedTools },
     },
-    { timeoutMs: args.timeoutSeconds * 1000, logger: args.verbose ? stderrLogger('debug') : nullLogger },
+    { timeoutMs: args.timeoutSeconds * 1000, logger },
   );
   run.onEvent(args.json ? printJson : printHuman);
 
@@ -79,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
 
   const outcome = await run.done;
   (provider as { dispose?(): void }).dispose?.();
+  await cache?.close();
   switch (outcome.status) {
     case 'succeeded':
       return EXIT.ok;
@@ -91,19 +108,37 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function createProvider(agent: AgentEntry, args: Extract<CliArgs, { command: 'run' }>, translator: ModelTranslator): AgentProvider {
+type Plan = (request: RunRequest, bypass: boolean) => Promise<CacheRunPlan>;
+
+function createProvider(agent: AgentEntry, args: Extract<CliArgs, { command: 'run' }>, translator: ModelTranslator): { provider: AgentProvider; plan?: Plan } {
   switch (agent.kind) {
-    case 'cli':
-      return new CliAgentProvider(agent.spec, { locate: () => locateCli(agent.spec, locatorContext(agent.id, args.agentPath)) });
+    case 'cli': {
+      const locate = once(() => locateCli(agent.spec, locatorContext(agent.id, args.agentPath)));
+      return {
+        provider: new CliAgentProvider(agent.spec, { locate }),
+        plan: async (request, bypass) => {
+          const d = await locate();
+          return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass);
+        },
+      };
+    }
     case 'http': {
       const spec = agent.spec;
       const model = translator.translate(spec.id, args.model ?? spec.defaultModel) ?? spec.defaultModel;
       const config = { baseUrl: args.baseUrl ?? spec.defaultBaseUrl, model, maxTokens: args.maxTokens };
-      return createHttpProvider(spec.id, config, async () => process.env[spec.apiKeyEnv] || undefined);
+      return {
+        provider: createHttpProvider(spec.id, config, async () => process.env[spec.apiKeyEnv] || undefined),
+        plan: async (request, bypass) => httpRunPlan(spec, config, request, bypass),
+      };
     }
     case 'external':
-      return agent.provider;
+      return { provider: agent.provider };
   }
+}
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
 }
 
 function locatorContext(agentId: string, configuredPath?: string) {
@@ -150,6 +185,10 @@ function printHuman({ event }: SeqEvent): void {
       if (parts.length) line(`· tokens ${parts.join(', ')}`);
       return;
     }
+    case 'cache':
+      if (e.status === 'hit') return line(`· from cache (${Math.round(e.ageMs / 1000)} s old${e.savedMs !== undefined ? `, saved ${(e.savedMs / 1000).toFixed(1)} s` : ''})`);
+      if (e.status === 'miss' && e.reason && e.reason !== 'not cached yet') return line(`· not from cache: ${e.reason}`);
+      return;
     case 'done':
       return line(
         e.outcome.status === 'succeeded'

@@ -2,6 +2,7 @@
 export type CliArgs =
   | { command: 'help' }
   | { command: 'agents' }
+  | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
   | {
       command: 'run';
       agent: string;
@@ -17,12 +18,17 @@ export type CliArgs =
       timeoutSeconds: number;
       maxPromptKilobytes: number;
       verbose: boolean;
+      /** Cache folder (default: the user's cache folder for Agent Relay). */
+      storage?: string;
+      noCache: boolean;
     };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
   agent-relay run --agent ID [options] -            read the prompt from stdin
   agent-relay agents                                show which agents are installed
+  agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
+                                                    the response cache of this folder (--all: every folder)
 
 Options for run:
   --json                   print normalised events as JSON lines
@@ -36,6 +42,11 @@ Options for run:
   --timeout SECONDS        stop after this long (default 1800, 0 = none)
   --max-prompt-kb N        refuse larger prompts (default 512)
   --verbose                log to stderr
+  --storage DIR            response-cache folder (default: your cache folder, e.g. ~/.cache/agent-relay)
+  --no-cache               do not look up the response cache (the answer may still be stored)
+The cache is keyed on this folder (the working directory or --cwd) and signed with
+AGENT_RELAY_CACHE_SECRET, else a key file readable only by you beside the cache
+(the weaker option: anyone who can read it can forge entries).
 API agents read their key from ANTHROPIC_API_KEY or OPENAI_API_KEY.
 Exit codes: 0 success, 1 failed, 2 usage error, 124 timed out, 130 cancelled.
 `;
@@ -44,6 +55,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   if (command === 'agents') return { command: 'agents' };
+  if (command === 'cache') return parseCacheArgs(rest);
   if (command !== 'run') throw new Error(`Unknown command "${command}".`);
 
   const out: Extract<CliArgs, { command: 'run' }> = {
@@ -56,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     maxTokens: 4096,
     maxPromptKilobytes: 512,
     verbose: false,
+    noCache: false,
   };
   const words: string[] = [];
   let fromStdin = false;
@@ -84,6 +97,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--timeout': out.timeoutSeconds = number(); break;
       case '--max-prompt-kb': out.maxPromptKilobytes = number(); break;
       case '--verbose': out.verbose = true; break;
+      case '--storage': out.storage = value(); break;
+      case '--no-cache': out.noCache = true; break;
       case '-': fromStdin = true; break;
       case '--': words.push(...rest.slice(i + 1)); i = rest.length; break;
       default:
@@ -93,5 +108,23 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (!out.agent) throw new Error('--agent is required.');
   if (!fromStdin && words.length) out.prompt = words.join(' ');
+  return out;
+}
+
+function parseCacheArgs(rest: readonly string[]): CliArgs {
+  const [action, ...opts] = rest;
+  if (action !== 'stats' && action !== 'verify' && action !== 'clear') throw new Error('cache needs stats, verify or clear.');
+  const out: Extract<CliArgs, { command: 'cache' }> = { command: 'cache', action, json: false, all: false, cwd: process.cwd() };
+  for (let i = 0; i < opts.length; i++) {
+    const arg = opts[i];
+    if (arg === '--json') out.json = true;
+    else if (arg === '--all') out.all = true;
+    else if (arg === '--storage' || arg === '--cwd') {
+      const v = opts[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      if (arg === '--storage') out.storage = v;
+      else out.cwd = v;
+    } else throw new Error(`Unknown option ${arg}.`);
+  }
   return out;
 }

@@ -2,6 +2,8 @@
 // folder, the pinned agent CLIs on PATH, and its JSON event lines collected.
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SeqEvent } from '../../src/core/agents/events';
 
@@ -35,6 +37,11 @@ export async function tool(name: 'claude' | 'codex' | 'gemini' | 'opencode'): Pr
  */
 export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; binDirs?: string[] }): StartedCli {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  // The response cache's default folder follows HOME: never the developer's own.
+  if (!opts.env || !('XDG_CACHE_HOME' in opts.env)) {
+    const home = opts.env?.HOME ?? mkdtempSync(path.join(os.tmpdir(), 'relay-cli-home-'));
+    env.XDG_CACHE_HOME = path.join(home, '.cache');
+  }
   if (opts.binDirs?.length) env.PATH = [...opts.binDirs, process.env.PATH].join(path.delimiter);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,7 +65,8 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
 }
 
 export const texts = (events: SeqEvent[]) => events.flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join('');
-export const types = (events: SeqEvent[]) => events.map((e) => e.event.type);
+/** The agent's own event types, in order (the response cache's events are tested on their own). */
+export const types = (events: SeqEvent[]) => events.map((e) => e.event.type).filter((t) => t !== 'cache');
 
 /**
  * The agent process the headless CLI started: a child of `pid`, skipping the
