@@ -36,7 +36,11 @@ async function probe<T>(route: string, params: Record<string, string>): Promise<
 export const browser = {
   webview: (runId: string, opts: { selector?: string; count?: string; global?: string } = {}) =>
     probe<WebviewSnapshot>('/webview', { runId, ...opts }),
-  click: (runId: string, selector: string) => probe('/click', { runId, selector }),
+  /** Clicks in a run's webview, after closing notification toasts that could cover it. */
+  click: async (runId: string, selector: string) => {
+    await vscode.commands.executeCommand('notifications.clearAll');
+    return probe('/click', { runId, selector });
+  },
   workbench: (selector: string) => probe<WebviewSnapshot>('/workbench', { selector }),
   press: (key: string) => probe('/keyboard', { press: key }),
   type: (text: string) => probe('/keyboard', { type: text }),
