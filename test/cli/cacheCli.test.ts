@@ -2,25 +2,14 @@
 // uses, in a folder of its own, across separate processes.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { claudeHome } from '../support/agentHomes';
+import { entryFiles } from '../support/cacheFiles';
 import { ModelServer } from '../support/modelServer';
 import { startCli, texts, tool, type CliResult } from './harness';
 
-function entryFiles(storage: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/[\\/]entries[\\/]/.test(p)) out.push(p);
-    }
-  };
-  walk(storage);
-  return out;
-}
 
 describe('response cache from the headless CLI', function () {
   this.timeout(120_000);

@@ -2,9 +2,10 @@
 // loopback model server (OpenAI Responses API).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { codexHome } from '../support/agentHomes';
 import { ModelServer } from '../support/modelServer';
 import { isAlive } from '../../src/core/process/processTree';
 import { processesInGroup, waitFor } from '../support/processes';
@@ -29,34 +30,11 @@ describe('headless CLI with the real codex', function () {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'relay-codex-'));
     home = path.join(scratch, 'home');
     work = path.join(scratch, 'work');
-    mkdirSync(path.join(home, '.codex'), { recursive: true });
     mkdirSync(work);
     execFileSync('git', ['init', '-q'], { cwd: work });
-    // What a user pointing Codex at their own OpenAI-compatible endpoint would configure.
-    writeFileSync(
-      path.join(home, '.codex', 'config.toml'),
-      [
-        'model_provider = "mock"',
-        '',
-        '[model_providers.mock]',
-        'name = "Mock"',
-        `base_url = "${server.url}/v1"`,
-        'env_key = "MOCK_API_KEY"',
-        'wire_api = "responses"',
-        // One request per turn, so error tests are quick and request counts exact.
-        'request_max_retries = 0',
-        'stream_max_retries = 0',
-        '',
-        '[analytics]',
-        'enabled = false',
-        '',
-        '[features]',
-        // Syncs a plugin catalogue from GitHub at startup.
-        'plugins = false',
-        'api_key_model_discovery = false',
-        '',
-      ].join('\n'),
-    );
+    // What a user pointing Codex at their own OpenAI-compatible endpoint would configure:
+    // a mock provider, no retries (quick error tests, exact request counts), no analytics or plugin sync.
+    codexHome(home, server.url);
     server.requests.length = 0;
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));

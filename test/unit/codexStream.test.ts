@@ -3,27 +3,12 @@ import * as path from 'node:path';
 import type { ProcessEnd } from '../../src/core/agents/cliAgent';
 import { codexAgent } from '../../src/core/agents/codex';
 import { CodexStreamParser } from '../../src/core/agents/codexStream';
-import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
-import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
 import { fixture } from '../support/fixtures';
+import { ofType, parseWith, textOf } from '../support/transcripts';
 
-const END: ProcessEnd = { exitCode: 0, signal: null, stderrTail: '', durationMs: 10 };
+const parse = (chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}) => parseWith((emit) => new CodexStreamParser(emit), chunks, end);
 
-/** Feeds a transcript through splitter and parser, in the given chunks. */
-function parse(chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}): { events: AgentEvent[]; outcome: RunOutcome } {
-  const events: AgentEvent[] = [];
-  const parser = new CodexStreamParser((e) => events.push(e));
-  const splitter = new LineSplitter((line) => {
-    const json = parseJsonObject(line);
-    if (json) parser.handle(json);
-  });
-  for (const c of chunks) splitter.push(c);
-  splitter.end();
-  return { events, outcome: parser.finish({ ...END, ...end }) };
-}
-
-const text = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
-const ofType = <T extends AgentEvent['type']>(events: AgentEvent[], type: T) => events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+const text = textOf;
 const lines = (...objects: object[]) => objects.map((o) => JSON.stringify(o)).join('\n') + '\n';
 
 /** The lines of a fixture up to and including the first one containing `marker`. */

@@ -1,29 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { AgentOptions, ProcessEnd } from '../../src/core/agents/cliAgent';
-import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
 import { geminiAgent, modeGuardPolicyFile } from '../../src/core/agents/gemini';
 import { GeminiStreamParser } from '../../src/core/agents/geminiStream';
-import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
 import { fixture } from '../support/fixtures';
+import { ofType, parseWith, textOf } from '../support/transcripts';
 
-const END: ProcessEnd = { exitCode: 0, signal: null, stderrTail: '', durationMs: 10 };
+const parse = (chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}) => parseWith((emit) => new GeminiStreamParser(emit), chunks, end);
 
-/** Feeds a transcript through splitter and parser, in the given chunks. */
-function parse(chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}): { events: AgentEvent[]; outcome: RunOutcome } {
-  const events: AgentEvent[] = [];
-  const parser = new GeminiStreamParser((e) => events.push(e));
-  const splitter = new LineSplitter((line) => {
-    const json = parseJsonObject(line);
-    if (json) parser.handle(json);
-  });
-  for (const c of chunks) splitter.push(c);
-  splitter.end();
-  return { events, outcome: parser.finish({ ...END, ...end }) };
-}
-
-const text = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
-const ofType = <T extends AgentEvent['type']>(events: AgentEvent[], type: T) => events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+const text = textOf;
 
 describe('GeminiStreamParser on real Gemini CLI 0.61 transcripts', () => {
   it('a tool run: deltas concatenated, tool call and result paired, the answer is the text after the tool', () => {

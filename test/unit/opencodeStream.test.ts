@@ -1,13 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { ProcessEnd } from '../../src/core/agents/cliAgent';
-import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
 import { opencodeAgent } from '../../src/core/agents/opencode';
 import { OpenCodeStreamParser } from '../../src/core/agents/opencodeStream';
-import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
 import { fixture } from '../support/fixtures';
-
-const END: ProcessEnd = { exitCode: 0, signal: null, stderrTail: '', durationMs: 10 };
+import { ofType, parseWith, textOf } from '../support/transcripts';
 
 // Stderr exactly as OpenCode 1.18.33 wrote it (colour codes included) in the captures.
 const STDERR = {
@@ -19,21 +16,9 @@ const STDERR = {
     '\u001b[91m\u001b[1mError: \u001b[0mConfig file at /home/dev/proj/opencode.json is not valid JSON(C): \n--- JSONC Input ---\n\n\n--- Errors ---\nValueExpected at line 2, column 1\n--- End ---\n',
 };
 
-/** Feeds a transcript through splitter and parser, in the given chunks. */
-function parse(chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}): { events: AgentEvent[]; outcome: RunOutcome } {
-  const events: AgentEvent[] = [];
-  const parser = new OpenCodeStreamParser((e) => events.push(e));
-  const splitter = new LineSplitter((line) => {
-    const json = parseJsonObject(line);
-    if (json) parser.handle(json);
-  });
-  for (const c of chunks) splitter.push(c);
-  splitter.end();
-  return { events, outcome: parser.finish({ ...END, ...end }) };
-}
+const parse = (chunks: Array<string | Buffer>, end: Partial<ProcessEnd> = {}) => parseWith((emit) => new OpenCodeStreamParser(emit), chunks, end);
 
-const text = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
-const ofType = <T extends AgentEvent['type']>(events: AgentEvent[], type: T) => events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+const text = textOf;
 const lines = (name: string) => fixture(name).split('\n').filter(Boolean);
 
 describe('OpenCodeStreamParser on real OpenCode 1.18.33 transcripts', () => {

@@ -1,27 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CacheStatsReport, VerifyReport } from '../../../src/core/cache';
+import { entryFiles } from '../../support/cacheFiles';
 import type { ModelServer } from '../../support/modelServer';
 import { waitFor } from '../../support/processes';
 import { api, browser, closeAllEditors, configureClaude, extension, probeUrl, runAgent, startModelServer } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
-function entryFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/[\\/]entries[\\/]/.test(p)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('the response cache in VS Code', () => {
   let server: ModelServer;
