@@ -3,7 +3,7 @@
 // Desktop `code` when it is on PATH; otherwise the VS Code server (code-server,
 // installed on demand) in your browser, printing the URL to open.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ if (hasCode && !process.env.AGENT_RELAY_USE_SERVER) {
 }
 
 const port = Number(process.env.PORT) || (await freePort());
+for (const dir of ['start-user-data', 'start-extensions']) mkdirSync(join(toolsDir, dir), { recursive: true });
 const { bin } = ensureTool('code-server');
 const server = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', join(toolsDir, 'start-user-data'), '--extensions-dir', join(toolsDir, 'start-extensions'), workspace], { stdio: ['ignore', 'ignore', 'inherit'] });
 const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${root}`]]);
