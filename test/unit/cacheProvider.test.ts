@@ -170,6 +170,19 @@ describe('CachingProvider', () => {
     assert.deepEqual(cacheEvents(r.events).at(-1), { type: 'cache', status: 'not-stored', reason: 'the run used Bash, which may have changed files' });
   });
 
+  it('stops recording an answer as soon as it outgrows the per-entry limit, and does not store it', async () => {
+    cache.setPolicy({ maxEntryBytes: 10_000 });
+    const chunks = 40;
+    const inner = agent(async ({ emit }) => {
+      for (let i = 0; i < chunks; i++) emit({ type: 'text', text: 'x'.repeat(1000) });
+      return { status: 'succeeded', durationMs: 1 };
+    });
+    const first = await run(wrap(inner));
+    assert.deepEqual(cacheEvents(first.events).at(-1), { type: 'cache', status: 'not-stored', reason: 'the answer is larger than the per-entry limit' });
+    assert.equal(first.events.filter((e) => e.type === 'text').length, chunks, 'the run itself must show everything');
+    assert.equal((await cache.workspace(WS).stats()).entries, 0);
+  });
+
   it('bypass skips the lookup but stores the fresh answer', async () => {
     const inner = agent(answer);
     await run(wrap(inner));

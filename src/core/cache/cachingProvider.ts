@@ -2,7 +2,7 @@ import type { AgentEvent, RunOutcome } from '../agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
 import { cacheKey, type AgentKeyFields } from './cacheKey';
 import { isReplayable, savingsOf, type CachedRun } from './cachedRun';
-import { lookupVerdict, storeVerdict, type RunTraits } from './cachePolicy';
+import { lookupVerdict, storeVerdict, type RunTraits, type Verdict } from './cachePolicy';
 import { workspaceFingerprint, type WorkspaceState } from './workspaceFingerprint';
 import type { WorkspaceCache } from './workspaceCache';
 
@@ -93,22 +93,32 @@ export class CachingProvider implements AgentProvider {
       ctx.emit({ type: 'cache', status: 'miss', reason: await cache.explainMiss(key, found) });
     }
 
-    const events: AgentEvent[] = [];
+    // Recorded for storing, unless the answer already outgrew the per-entry limit:
+    // then it cannot be stored and need not be held in memory a second time.
+    // The estimate counts characters, a lower bound of the encoded size.
+    let events: AgentEvent[] | undefined = [];
+    let estimate = 0;
     const outcome = await this.inner.run(request, {
       ...ctx,
       emit: (e) => {
-        if (isReplayable(e)) events.push(e);
+        if (events && isReplayable(e)) {
+          estimate += e.type === 'text' || e.type === 'thinking' ? e.text.length : JSON.stringify(e).length;
+          if (estimate > policy.maxEntryBytes) events = undefined;
+          else events.push(e);
+        }
         ctx.emit(e);
       },
     });
 
-    let verdict = storeVerdict(traits, events, outcome);
+    const recorded = events as AgentEvent[] | undefined;
+    let verdict: Verdict = recorded ? storeVerdict(traits, recorded, outcome) : { ok: false, reason: 'the answer is larger than the per-entry limit' };
     if (verdict.ok && state) {
       // The agent may have read files the user changed while it ran.
       const after = await fingerprint(request.cwd).catch(() => undefined);
       if (after?.head !== state.head || after?.changes !== state.changes) verdict = { ok: false, reason: 'the workspace changed during the run' };
     }
-    const result = verdict.ok ? await cache.store(key, { agentId: this.inner.id, events, outcome, saved: savingsOf(events, outcome) }) : cache.notStored(verdict.reason);
+    // verdict.ok implies the events were recorded.
+    const result = verdict.ok ? await cache.store(key, { agentId: this.inner.id, events: recorded!, outcome, saved: savingsOf(recorded!, outcome) }) : cache.notStored(verdict.reason);
     ctx.emit(result.kind === 'stored' ? { type: 'cache', status: 'stored' } : { type: 'cache', status: 'not-stored', reason: result.reason });
     return outcome;
   }
