@@ -15,6 +15,7 @@ import { checkPrompt, UserInputError } from './core/run/prompt';
 import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
 import { defaultStorage, folderWorkspaceId, openHeadlessCache, runCacheCommand } from './headless/cacheCommand';
 import { CachingProvider, cliRunPlan, httpRunPlan, type CacheRunPlan, type ResponseCache } from './core/cache';
+import { once } from './core/util/once';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, timedOut: 124, cancelled: 130 } as const;
 
@@ -136,10 +137,6 @@ function createProvider(agent: AgentEntry, args: Extract<CliArgs, { command: 'ru
   }
 }
 
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => (p ??= fn());
-}
 
 function locatorContext(agentId: string, configuredPath?: string) {
   return {

@@ -64,7 +64,7 @@ export class CacheService implements vscode.Disposable {
   /** This window's workspace id; undefined without a folder (nothing is cached then). */
   workspaceId(): string | undefined {
     return workspaceId({
-      workspaceFile: vscode.workspace.workspaceFile?.scheme === 'untitled' ? undefined : vscode.workspace.workspaceFile?.toString(),
+      workspaceFile: vscode.workspace.workspaceFile?.toString(), // an untitled one is ignored by workspaceId
       folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
     });
   }

@@ -1,5 +1,5 @@
 // Shared by the cache's unit tests and its multi-process tests.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
@@ -63,19 +63,7 @@ export async function openCache(root: string, over: Partial<ResponseCacheOptions
   return ResponseCache.open({ root, secret: SECRET, sweepAfterBytes: 0, statsFlushDelayMs: 5, retry: { attempts: 3, baseDelayMs: 1 }, ...over });
 }
 
-/** Every file under `dir`, relative, with `/` separators. */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(path.relative(dir, p).split(path.sep).join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+export { listFiles } from '../support/cacheFiles';
 
 export type FsOp = keyof CacheFs;
 

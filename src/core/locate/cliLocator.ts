@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CliAgentSpec } from '../agents/cliAgent';
 import { candidateNames, commonInstallDirs, expandUserPath, pathDirectories } from './searchPaths';
 import { resolveCmdShim, type Launch } from './windowsShim';
+import { once } from '../util/once';
 
 /** How a binary was found, for the UI and the Doctor report. */
 export type FoundBy = 'setting' | 'PATH' | 'known location';
@@ -152,9 +153,4 @@ export function probeVersion(launch: Launch): Promise<string | undefined> {
       (err, stdout) => resolve(err ? undefined : stdout.trim().split('\n')[0] || undefined),
     );
   });
-}
-
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => (p ??= fn());
 }
