@@ -110,12 +110,6 @@ describe('ClaudeStreamParser on real Claude Code 2.1.197 transcripts', () => {
     assert.equal(outcome.status, 'succeeded');
   });
 
-  it('a process that never started reports why', () => {
-    const { outcome } = parse([], { exitCode: null, spawnError: 'Claude Code could not be started: /x is not executable.' });
-    assert.equal(outcome.status, 'failed');
-    assert.match(outcome.message!, /not executable/);
-  });
-
   it('does not show sub-agent text as top-level text', () => {
     const sub = [
       '{"type":"stream_event","event":{"type":"message_start","message":{"id":"sub1"}},"parent_tool_use_id":"toolu_1"}',

@@ -132,7 +132,6 @@ export class ClaudeStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
-    if (end.spawnError) return { ...base, status: 'failed', message: end.spawnError };
     const r = this.result;
     if (r) {
       const ok = r.subtype === 'success' && r.is_error !== true;

@@ -8,8 +8,6 @@ export interface ProcessEnd {
   stoppedBy?: 'cancelled' | 'timed-out';
   /** Last part of stderr, for error messages. */
   stderrTail: string;
-  /** Set when the process could not be started at all. */
-  spawnError?: string;
   durationMs: number;
 }
 

@@ -86,14 +86,13 @@ export class CliAgentProvider implements AgentProvider {
     ctx.logger.info(`process ended: code ${exit.exitCode} signal ${exit.signal}`);
     if (proc.stderr.trim()) ctx.logger.debug(`stderr: ${proc.stderr.slice(-4000)}`);
 
-    return parser.finish({
-      exitCode: exit.exitCode,
-      signal: exit.signal,
-      stoppedBy,
-      stderrTail: proc.stderr,
-      spawnError: exit.spawnError && spawnErrorMessage(this.spec, detection.path, exit.spawnError),
-      durationMs: Date.now() - started,
-    });
+    // A process that never started is the same failure for every agent; only a run is the parser's to judge.
+    if (exit.spawnError) {
+      const message = spawnErrorMessage(this.spec, detection.path, exit.spawnError);
+      ctx.emit({ type: 'error', message });
+      return { status: 'failed', message, exitCode: null, signal: null, durationMs: Date.now() - started };
+    }
+    return parser.finish({ exitCode: exit.exitCode, signal: exit.signal, stoppedBy, stderrTail: proc.stderr, durationMs: Date.now() - started });
   }
 }
 

@@ -139,7 +139,6 @@ export class CodexStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
-    if (end.spawnError) return { ...base, status: 'failed', message: end.spawnError };
     if (this.terminal?.kind === 'completed') return { ...base, status: 'succeeded', result: this.finalMessage };
     if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
     if (this.terminal?.kind === 'failed') return { ...base, status: 'failed', message: this.terminal.message };

@@ -90,7 +90,6 @@ export class GeminiStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
-    if (end.spawnError) return { ...base, status: 'failed', message: end.spawnError };
     const r = this.result;
     if (r?.status === 'success') return { ...base, status: 'succeeded', result: this.answer || undefined };
     if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };

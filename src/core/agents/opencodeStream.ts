@@ -123,7 +123,6 @@ export class OpenCodeStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
-    if (end.spawnError) return { ...base, status: 'failed', message: end.spawnError };
     const stderr = splitStderr(end.stderrTail);
     for (const warning of stderr.warnings) this.emit({ type: 'notice', message: warning });
     if (this.usage.steps > 0) {
