@@ -1,22 +1,13 @@
 import type { RunOutcome } from '../agents/events';
-import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
+import type { RunContext, RunRequest } from '../agents/provider';
 import { AnthropicStreamMapper } from './anthropicStream';
-import type { HttpProviderConfig } from './httpAgents';
-import { HttpClient } from './httpClient';
+import { HttpAgentProvider } from './httpAgentProvider';
 import { runSse } from './sseRun';
 
 /** The Anthropic Messages API, streamed: one turn, no tool execution (the model's tool calls are shown). */
-export class AnthropicProvider implements AgentProvider {
+export class AnthropicProvider extends HttpAgentProvider {
   readonly id = 'anthropic';
   readonly displayName = 'Anthropic API';
-  private readonly client: HttpClient;
-
-  constructor(
-    private readonly config: HttpProviderConfig,
-    private readonly apiKey: () => Promise<string | undefined>,
-  ) {
-    this.client = new HttpClient(config.baseUrl, { direct: config.directConnections || undefined });
-  }
 
   async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
     const key = await this.apiKey();
@@ -50,9 +41,5 @@ export class AnthropicProvider implements AgentProvider {
       new AnthropicStreamMapper(ctx.emit, this.id),
       ctx,
     );
-  }
-
-  dispose(): void {
-    this.client.dispose();
   }
 }

@@ -1,7 +1,6 @@
 import type { RunOutcome } from '../agents/events';
-import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
-import type { HttpProviderConfig } from './httpAgents';
-import { HttpClient } from './httpClient';
+import type { RunContext, RunRequest } from '../agents/provider';
+import { HttpAgentProvider } from './httpAgentProvider';
 import { OpenAiChatStreamMapper } from './openaiChatStream';
 import { runSse } from './sseRun';
 
@@ -10,17 +9,9 @@ import { runSse } from './sseRun';
  * vLLM, llama.cpp server, OpenRouter), streamed, with usage on the last chunk.
  * The key is optional: local servers usually need none.
  */
-export class OpenAiChatProvider implements AgentProvider {
+export class OpenAiChatProvider extends HttpAgentProvider {
   readonly id = 'openai';
   readonly displayName = 'OpenAI-compatible API';
-  private readonly client: HttpClient;
-
-  constructor(
-    private readonly config: HttpProviderConfig,
-    private readonly apiKey: () => Promise<string | undefined>,
-  ) {
-    this.client = new HttpClient(config.baseUrl, { direct: config.directConnections || undefined });
-  }
 
   async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
     const key = await this.apiKey();
@@ -50,9 +41,5 @@ export class OpenAiChatProvider implements AgentProvider {
       new OpenAiChatStreamMapper(ctx.emit, this.id),
       ctx,
     );
-  }
-
-  dispose(): void {
-    this.client.dispose();
   }
 }
