@@ -2,18 +2,17 @@
 // (VS Code 1.100.3, installed on demand from npm) with its web workbench in
 // headless Chromium. The suite's mocha output arrives through the workbench's
 // automation hooks; the suite reaches the browser through browserProbe.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { killProcessTree } from '../../src/core/process/processTree';
 import { launchChromium } from '../support/chromium';
+import { agentTools, ROOT as root, sampleWorkspace } from './testSetup';
 import { startBrowserProbe } from './browserProbe';
 
-const root = path.resolve(__dirname, '../../..');
 const SUITE_TIMEOUT_MS = Number(process.env.AGENT_RELAY_SUITE_TIMEOUT_MS ?? 20 * 60_000);
 
 function freePort(): Promise<number> {
@@ -43,20 +42,9 @@ async function waitForHttp(url: string, ms: number, proc: ChildProcess): Promise
 }
 
 async function main(): Promise<number> {
-  const tools = (await import(path.join(root, 'scripts', 'ensure-test-tools.mjs'))) as {
-    ensureTool(name: string): { bin: string; version: string };
-  };
-  const codeServer = tools.ensureTool('code-server');
-  const claude = tools.ensureTool('claude');
-  const agentBins = ['claude', 'codex', 'gemini', 'opencode'].map((name) => path.dirname(tools.ensureTool(name).bin));
-
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'agent-relay-it-'));
-  const workspace = path.join(tmp, 'workspace');
-  cpSync(path.join(root, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
-  // A Git repository, as most projects are (Codex refuses to work outside one).
-  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'sample']]) {
-    execFileSync('git', args, { cwd: workspace });
-  }
+  const { ensureTool, claude, agentBins } = await agentTools();
+  const codeServer = ensureTool('code-server');
+  const { tmp, workspace } = sampleWorkspace('agent-relay-it-');
   const userData = path.join(tmp, 'user-data');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeFileSync(
