@@ -1,11 +1,16 @@
-import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-/** The system Chromium (Debian's package); Playwright's own browser downloads are not used. */
+// The same places the tool bootstrap looks (scripts/lib/browser.cjs); Playwright's own browser downloads are not used.
+const browsers = require(path.resolve(__dirname, '../../../scripts/lib/browser.cjs')) as {
+  findBrowser(env?: NodeJS.ProcessEnv, platform?: NodeJS.Platform): string | undefined;
+  browserHint(platform?: NodeJS.Platform): string;
+};
+
+/** The machine's Chromium, Chrome or Edge (CHROMIUM_PATH first). */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const found = candidates.find((c) => c && existsSync(c));
-  if (!found) throw new Error('Chromium not found: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.');
+  const found = browsers.findBrowser();
+  if (!found) throw new Error(browsers.browserHint());
   return found;
 }
 
