@@ -35,14 +35,16 @@ async function main(argv: string[]): Promise<number> {
   const catalog = new AgentCatalog();
   if (args.command === 'agents') {
     for (const agent of catalog.all()) {
-      let where = '';
+      const row: { id: string; displayName: string; kind: string; ready: boolean; path?: string; foundBy?: string; version?: string; detail: string } = { id: agent.id, displayName: agent.displayName, kind: agent.kind, ready: false, detail: '' };
       if (agent.kind === 'cli') {
         const d = await locateCli(agent.spec, locatorContext(agent.id));
-        where = d.found ? `${d.path} (${d.foundBy}) ${(await d.version()) ?? ''}` : 'not found';
+        if (d.found) Object.assign(row, { ready: true, path: d.path, foundBy: d.foundBy, version: await d.version() });
+        row.detail = d.found ? `${d.path} (${d.foundBy}) ${row.version ?? ''}`.trim() : 'not found';
       } else if (agent.kind === 'http') {
-        where = `${agent.spec.defaultBaseUrl}, key from ${agent.spec.apiKeyEnv}${process.env[agent.spec.apiKeyEnv] ? ' (set)' : ' (not set)'}`;
+        row.ready = Boolean(process.env[agent.spec.apiKeyEnv]);
+        row.detail = `${agent.spec.defaultBaseUrl}, key from ${agent.spec.apiKeyEnv}${row.ready ? ' (set)' : ' (not set)'}`;
       }
-      process.stdout.write(`${agent.id}\t${agent.displayName}\t${where.trim()}\n`);
+      process.stdout.write(args.json ? `${JSON.stringify(row)}\n` : `${row.id}\t${row.displayName}\t${row.detail}\n`);
     }
     return EXIT.ok;
   }

@@ -1,7 +1,7 @@
 /** Command-line arguments of the headless CLI (pure, so unit tests can check them). */
 export type CliArgs =
   | { command: 'help' }
-  | { command: 'agents' }
+  | { command: 'agents'; json: boolean }
   | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
   | {
       command: 'run';
@@ -26,7 +26,7 @@ export type CliArgs =
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
   agent-relay run --agent ID [options] -            read the prompt from stdin
-  agent-relay agents                                show which agents are installed
+  agent-relay agents [--json]                       show which agents are installed
   agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
                                                     the response cache of this folder (--all: every folder)
 
@@ -54,7 +54,11 @@ Exit codes: 0 success, 1 failed, 2 usage error, 124 timed out, 130 cancelled.
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command === 'agents') return { command: 'agents' };
+  if (command === 'agents') {
+    const unknown = rest.find((a) => a !== '--json');
+    if (unknown) throw new Error(`Unknown option ${unknown}.`);
+    return { command: 'agents', json: rest.includes('--json') };
+  }
   if (command === 'cache') return parseCacheArgs(rest);
   if (command !== 'run') throw new Error(`Unknown command "${command}".`);
 

@@ -5,7 +5,7 @@
 // own protocol. Every request is recorded so tests can check what was sent.
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sendJson, type Gate, type WireFormat } from './plan';
+import { planReply, sendJson, type Conversation, type Gate, type Plan, type ReplyOptions, type WireFormat } from './plan';
 import { anthropicMessages } from './wire/anthropic';
 import { geminiGenerateContent } from './wire/gemini';
 import { openaiChatCompletions } from './wire/openaiChat';
@@ -30,6 +30,8 @@ export class ModelServer {
   eventDelayMs = 5;
   /** When set, every response body goes out in pieces of this many bytes, on separate ticks. */
   splitBytes = 0;
+  /** How prompts without directives are answered (see ReplyOptions). */
+  replyOptions: ReplyOptions = {};
   private server: http.Server | undefined;
   private readonly gates = new Map<string, Gate>();
   private readonly sockets = new Set<Socket>();
@@ -60,6 +62,11 @@ export class ModelServer {
     for (const g of this.gates.values()) g.release();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** What to answer a conversation (every wire format asks here). */
+  plan(c: Conversation): Plan {
+    return planReply(c, this.replyOptions);
   }
 
   nextId(): number {
@@ -151,4 +158,4 @@ function isStreaming(r: RecordedRequest): boolean {
 }
 
 
-export { planReply, type Conversation, type Plan, type WireContext, type WireFormat } from './plan';
+export { planReply, type Conversation, type Plan, type ReplyOptions, type WireContext, type WireFormat } from './plan';

@@ -1,6 +1,7 @@
 // The model server's reply logic, shared by every wire format: what to answer
 // (planReply) and small helpers for writing responses. No wire format here.
 import type * as http from 'node:http';
+import * as path from 'node:path';
 import type { ModelServer } from './modelServer';
 
 /** What the conversation so far asks for, as any wire format reads it. */
@@ -9,6 +10,20 @@ export interface Conversation {
   userText: string;
   /** Output of the tool call answered by the latest message, if it is a tool result. */
   toolResult?: string;
+  /** Names of the tools the client offered (formats that say). */
+  tools?: string[];
+  /** The working folder the client's system prompt names (Claude Code says it). */
+  cwd?: string;
+}
+
+export interface ReplyOptions {
+  /**
+   * Answer a prompt without directives as the `npm start -- --demo` model does:
+   * one read-only tool call (Read of src/greet.js) when the client offers it
+   * and says its folder, then a short Markdown answer that quotes the tool's
+   * output.
+   */
+  demo?: boolean;
 }
 
 /**
@@ -26,14 +41,15 @@ export interface Conversation {
  */
 export type Plan =
   | { kind: 'text'; parts: string[] }
-  | { kind: 'tool'; preface: string; command: string }
+  /** A shell command, or `call` verbatim for formats that support it. */
+  | { kind: 'tool'; preface: string; command: string; call?: { name: string; input: Record<string, unknown> } }
   | { kind: 'error'; status: number; message: string }
   | { kind: 'gate'; name: string; before: string[]; after: string[] }
   | { kind: 'hang'; before: string[] }
   | { kind: 'cut'; before: string[] }
   | { kind: 'stream-error'; before: string[]; message: string };
 
-export function planReply(c: Conversation): Plan {
+export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   const p = c.userText;
   const apiError = /API_ERROR:(\d{3})/.exec(p);
   if (apiError) return { kind: 'error', status: Number(apiError[1]), message: `Mock error (HTTP ${apiError[1]})` };
@@ -58,7 +74,32 @@ export function planReply(c: Conversation): Plan {
     };
   }
   if (/\bUNICODE\b/.test(p)) return { kind: 'text', parts: ['Grüße, ', '世界 ', '🎉 — ', 'naïve café'] };
+  if (opts.demo) return demoReply(c);
   return { kind: 'text', parts: ['Hello', ' from the', ' loopback model.'] };
+}
+
+/** The demo model: look at a file with a read-only tool when there is one, then answer in Markdown. */
+function demoReply(c: Conversation): Plan {
+  const file = 'src/greet.js';
+  if (c.toolResult === undefined && c.cwd && c.tools?.includes('Read')) {
+    return { kind: 'tool', preface: `Let me read \`${file}\` first.`, command: 'true', call: { name: 'Read', input: { file_path: path.join(c.cwd, file) } } };
+  }
+  const asked = c.userText.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim().split('\n').at(-1)?.trim() ?? '';
+  const code = (c.toolResult ?? '').replace(/`{3,}/g, '');
+  const answer = [
+    '## Agent Relay demo\n\n',
+    'This answer comes from the **loopback demo model** that `npm start -- --demo` runs beside VS Code: ',
+    'no network and no API key, but a real agent run end to end.\n\n',
+    asked ? `You asked: *${asked.slice(0, 200).replace(/[*_`]/g, '')}*\n\n` : '',
+    code ? `The agent read \`${file}\` with a read-only tool; it holds:\n\n\`\`\`text\n${code.trimEnd()}\n\`\`\`\n\n` : '',
+    'What you just saw:\n\n',
+    '1. the answer **streaming** into the panel as it arrives;\n',
+    code ? '2. a **tool call** you can expand above;\n' : '2. tool calls, when the agent makes some;\n',
+    '3. the **footer** with status, duration and tokens.\n\n',
+    'To use your own agents and keys, see *Try it* in the README.',
+  ].join('');
+  // Word-sized deltas, so the streaming is visible.
+  return { kind: 'text', parts: answer.match(/\S+\s*|\s+/g) ?? [answer] };
 }
 
 export interface Gate {

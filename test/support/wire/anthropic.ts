@@ -2,7 +2,7 @@
 // `event: <type>\ndata: <json>\n\n` (message_start, content_block_*,
 // message_delta, message_stop, ping, error). Used by Claude Code, OpenCode
 // (anthropic provider) and Agent Relay's own Anthropic provider.
-import { hold, planReply, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 function conversation(body: any): Conversation {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
@@ -16,7 +16,9 @@ function conversation(body: any): Conversation {
   let toolResult: string | undefined;
   const tr = last?.role === 'user' && Array.isArray(last.content) ? last.content.find((c: any) => c?.type === 'tool_result') : undefined;
   if (tr) toolResult = typeof tr.content === 'string' ? tr.content : (Array.isArray(tr.content) ? tr.content : []).map((c: any) => c?.text ?? '').join('');
-  return { userText: texts.join('\n'), toolResult };
+  const tools = (Array.isArray(body?.tools) ? body.tools : []).map((t: any) => String(t?.name ?? ''));
+  const cwd = /Primary working directory: ([^\n]+)/.exec(typeof body?.system === 'string' ? body.system : JSON.stringify(body?.system ?? '').replace(/\\n/g, '\n'))?.[1].trim();
+  return { userText: texts.join('\n'), toolResult, tools, cwd };
 }
 
 /** The shell tool the client offered (Claude Code: Bash, OpenCode: bash), and its input for a command. */
@@ -33,7 +35,7 @@ export const anthropicMessages: WireFormat = {
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
     if (ctx.path.endsWith('/count_tokens')) return sendJson(res, 200, { input_tokens: 42 });
-    const plan = planReply(conversation(body));
+    const plan = server.plan(conversation(body));
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'authentication_error' : plan.status === 429 ? 'rate_limit_error' : plan.status === 529 ? 'overloaded_error' : 'api_error';
       return sendJson(res, plan.status, { type: 'error', error: { type, message: `Mock ${type} (HTTP ${plan.status})` } }, { 'request-id': 'req_mock' });
@@ -90,8 +92,9 @@ export const anthropicMessages: WireFormat = {
         await openText();
         await delta(plan.preface);
         await closeBlock();
-        const tool = shellTool(body);
-        const input = JSON.stringify(tool.input(plan.command));
+        const shell = shellTool(body);
+        const tool = plan.call ?? { name: shell.name, input: shell.input(plan.command) };
+        const input = JSON.stringify(tool.input);
         await send('content_block_start', { index, content_block: { type: 'tool_use', id: `toolu_mock${server.nextId()}`, name: tool.name, input: {} } });
         await send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: input.slice(0, 10) } });
         await send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: input.slice(10) } });

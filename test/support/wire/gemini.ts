@@ -4,7 +4,7 @@
 //   POST /v1beta/models/<model>:countTokens                    token estimates
 // Each SSE event is `data: <GenerateContentResponse>\r\n\r\n`; there is no end
 // marker, the stream just ends. Errors are `{error:{code,message,status}}`.
-import { hold, planReply, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 type Part = Record<string, any>;
 type Content = { role?: string; parts?: Part[] };
@@ -102,7 +102,7 @@ export const geminiGenerateContent: WireFormat = {
     const { res, body, server } = ctx;
     const model = modelOf(ctx.path);
     if (ctx.path.endsWith(':countTokens')) return sendJson(res, 200, { totalTokens: 42 });
-    const plan = planReply(conversation(body));
+    const plan = server.plan(conversation(body));
     if (plan.kind === 'error') return sendJson(res, plan.status, googleError(plan.status, `Mock error (HTTP ${plan.status})`));
 
     const responseId = `resp_mock${String(server.nextId()).padStart(4, '0')}`;

@@ -1,6 +1,6 @@
 // OpenAI-compatible chat completions (POST …/chat/completions, data-only SSE
 // ending in `data: [DONE]`), as OpenAI, Ollama, vLLM and LM Studio serve it.
-import { hold, planReply, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 function conversation(body: any): Conversation {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
@@ -18,7 +18,7 @@ export const openaiChatCompletions: WireFormat = {
 
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
-    const plan = planReply(conversation(body));
+    const plan = server.plan(conversation(body));
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'invalid_request_error' : plan.status === 429 ? 'rate_limit_exceeded' : 'server_error';
       return sendJson(res, plan.status, { error: { message: `Mock ${type} (HTTP ${plan.status})`, type, param: null, code: plan.status === 401 ? 'invalid_api_key' : null } });

@@ -7,7 +7,7 @@
 // input is JavaScript calling `tools.exec_command({cmd})`. A model it has no metadata for gets plain
 // function tools in `tools` (`exec_command`; older versions `shell_command`/`shell`). Whichever is
 // offered is the one answered.
-import { hold, planReply, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 type Item = Record<string, any>;
 
@@ -91,7 +91,7 @@ export const openaiResponses: WireFormat = {
 
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
-    const plan = planReply(conversation(body));
+    const plan = server.plan(conversation(body));
     if (plan.kind === 'error') {
       // The error body OpenAI sends for a bad key, a rate limit and a server fault.
       const [type, code] = plan.status === 401 ? ['invalid_request_error', 'invalid_api_key'] : plan.status === 429 ? ['requests', 'rate_limit_exceeded'] : ['server_error', null];
