@@ -39,7 +39,7 @@ export class AgentsView implements vscode.TreeDataProvider<Node> {
     if (node.kind === 'detail') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.value;
-      item.tooltip = `${node.label}: ${node.value}`;
+      item.tooltip = vscode.l10n.t({ message: '{0}: {1}', args: [node.label, node.value], comment: 'A tooltip: {0} is a detail\'s name (e.g. Version), {1} its value' });
       return item;
     }
     const status = await agentStatus(this.relay, node.agent, runFolder());
@@ -61,27 +61,35 @@ export class AgentsView implements vscode.TreeDataProvider<Node> {
         const d = await this.relay.detect(agent.spec, folder);
         const options = agentOptions(agent.id, folder);
         if (d.found) {
-          add('Path', d.path);
-          add('Found by', d.foundBy);
-          add('Version', (await d.version()) ?? 'unknown');
+          add(vscode.l10n.t('Path'), d.path);
+          add(vscode.l10n.t('Found by'), d.foundBy);
+          add(vscode.l10n.t('Version'), (await d.version()) ?? vscode.l10n.t({ message: 'unknown', comment: 'The CLI\'s version could not be read' }));
         } else {
-          add('Status', 'not found: see "Agent Relay: Doctor"');
+          add(vscode.l10n.t('Status'), vscode.l10n.t('not found: see "Agent Relay: Doctor"'));
         }
         const mode = options.permissionMode || agent.spec.defaultPermissionMode;
         const info = agent.spec.permissionModes.find((m) => m.value === mode);
-        add('Permission mode', `${mode}${info?.readOnly ? ' (read-only)' : ''}`);
-        add('Model', this.relay.translator.translate(agent.id, options.model) ?? "CLI's default");
+        add(vscode.l10n.t('Permission mode'), info?.readOnly ? vscode.l10n.t({ message: '{0} (read-only)', args: [mode], comment: '{0} is a permission mode value such as "plan" (not translated)' }) : mode);
+        add(vscode.l10n.t('Model'), this.relay.translator.translate(agent.id, options.model) ?? vscode.l10n.t("CLI's default"));
         break;
       }
       case 'http': {
         const s = httpProviderSettings(agent.spec, folder);
-        add('Base URL', s.baseUrl);
-        add('Model', this.relay.translator.translate(agent.id, s.model));
-        add('API key', (await this.relay.keys.has(agent.id)) ? 'set' : agent.spec.apiKeyRequired ? 'not set' : 'not set (optional)');
+        const hasKey = await this.relay.keys.has(agent.id);
+        add(vscode.l10n.t('Base URL'), s.baseUrl);
+        add(vscode.l10n.t('Model'), this.relay.translator.translate(agent.id, s.model));
+        add(
+          vscode.l10n.t('API key'),
+          hasKey
+            ? vscode.l10n.t({ message: 'set', comment: 'An API key is stored' })
+            : agent.spec.apiKeyRequired
+              ? vscode.l10n.t({ message: 'not set', comment: 'No API key is stored' })
+              : vscode.l10n.t({ message: 'not set (optional)', comment: 'No API key is stored; the API works without one' }),
+        );
         break;
       }
       case 'external':
-        add('Registered by', agent.owner ?? 'another extension');
+        add(vscode.l10n.t('Registered by'), agent.owner ?? vscode.l10n.t('another extension'));
         break;
     }
     return rows;

@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
-import { agentStatus, runFolder } from './pickers';
+import { runFolder } from './pickers';
 import type { Relay, RunHandle } from './relay';
 
 /** What `activate()` returns to other extensions (`vscode.extensions.getExtension(...).exports`). */
@@ -42,9 +42,15 @@ export function createApi(relay: Relay): AgentRelayApi {
     async detect(agentId) {
       const agent = relay.catalog.find(agentId);
       if (!agent) throw new Error(relay.catalog.unknownMessage(agentId));
-      if (agent.kind !== 'cli') {
-        const status = await agentStatus(relay, agent, runFolder());
-        return { agentId, found: status.ready, message: status.text };
+      // The API's messages are part of its contract, so they stay English (not the localised view text).
+      switch (agent.kind) {
+        case 'http': {
+          const hasKey = await relay.keys.has(agent.id);
+          const message = hasKey ? 'API key set' : agent.spec.apiKeyRequired ? 'no API key' : 'no API key (optional)';
+          return { agentId, found: hasKey || !agent.spec.apiKeyRequired, message };
+        }
+        case 'external':
+          return { agentId, found: true, message: agent.owner ? `from ${agent.owner}` : 'registered by an extension' };
       }
       const d = await relay.detect(agent.spec, runFolder());
       return d.found

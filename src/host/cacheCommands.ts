@@ -6,8 +6,10 @@ import type { Relay } from './relay';
 const needCache = async (relay: Relay) => {
   const cache = await relay.cache.cache();
   if (!cache) {
-    const why = cacheSettings().enabled ? 'could not be opened (see "Agent Relay: Show Log")' : 'is turned off (agentRelay.cache.enabled)';
-    void vscode.window.showWarningMessage(`Agent Relay: the response cache ${why}.`);
+    const message = cacheSettings().enabled
+      ? vscode.l10n.t('Agent Relay: the response cache could not be opened (see "Agent Relay: Show Log").')
+      : vscode.l10n.t('Agent Relay: the response cache is turned off (agentRelay.cache.enabled).');
+    void vscode.window.showWarningMessage(message);
   }
   return cache;
 };
@@ -19,16 +21,23 @@ export async function showCacheStatistics(relay: Relay): Promise<CacheStatsRepor
   const report = await cache.stats();
   const current = relay.cache.workspaceId();
   const mine = report.workspaces.find((w) => w.workspaceId === current);
+  const state = cache.state.on
+    ? vscode.l10n.t({ message: 'on', comment: 'The response cache is on' })
+    : vscode.l10n.t({ message: 'off ({0})', args: [cache.state.reason], comment: 'The response cache is off; {0} says why (not translated)' });
   const doc = await vscode.workspace.openTextDocument({
     language: 'markdown',
     content: [
-      '# Agent Relay response cache',
+      `# ${vscode.l10n.t('Agent Relay response cache')}`,
       '',
-      `State: ${cache.state.on ? 'on' : `off (${cache.state.reason})`}. Policy: ${cacheSettings().policy.mode}. Storage: \`${relay.context.globalStorageUri.fsPath}\`.`,
+      vscode.l10n.t({
+        message: 'State: {0}. Policy: {1}. Storage: `{2}`.',
+        args: [state, cacheSettings().policy.mode, relay.context.globalStorageUri.fsPath],
+        comment: 'Markdown. {0} is "on" or "off (reason)", {1} the agentRelay.cache.policy setting value (not translated), {2} a folder path',
+      }),
       '',
-      mine ? cacheStatsTable(mine, 'This workspace') : '_Nothing cached for this workspace yet._',
+      mine ? cacheStatsTable(mine, vscode.l10n.t('This workspace')) : `_${vscode.l10n.t('Nothing cached for this workspace yet.')}_`,
       '',
-      cacheStatsTable(report.total, `All workspaces (${report.workspaces.length})`),
+      cacheStatsTable(report.total, vscode.l10n.t({ message: 'All workspaces ({0})', args: [report.workspaces.length], comment: '{0} is the number of workspaces' })),
       '',
     ].join('\n'),
   });
@@ -43,7 +52,7 @@ export async function clearWorkspaceCache(relay: Relay): Promise<boolean> {
     return false;
   }
   await ws.clear();
-  void vscode.window.showInformationMessage('Agent Relay: cleared the response cache of this workspace.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: cleared the response cache of this workspace.'));
   return true;
 }
 
@@ -52,11 +61,12 @@ export async function clearAllCaches(relay: Relay, confirmed?: boolean): Promise
   const cache = await needCache(relay);
   if (!cache) return false;
   if (confirmed !== true) {
-    const ok = await vscode.window.showWarningMessage('Clear the Agent Relay response cache of every workspace?', { modal: true }, 'Clear All');
-    if (ok !== 'Clear All') return false;
+    const clearAll = vscode.l10n.t('Clear All');
+    const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the Agent Relay response cache of every workspace?'), { modal: true }, clearAll);
+    if (ok !== clearAll) return false;
   }
   await cache.clear();
-  void vscode.window.showInformationMessage('Agent Relay: cleared the response cache of every workspace.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: cleared the response cache of every workspace.'));
   return true;
 }
 
@@ -64,10 +74,17 @@ export async function clearAllCaches(relay: Relay, confirmed?: boolean): Promise
 export async function verifyCache(relay: Relay): Promise<VerifyReport | undefined> {
   const cache = await needCache(relay);
   if (!cache) return undefined;
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Relay: verifying the response cache…' }, () => cache.verify());
-  const parts = [`${r.checked} checked`, `${r.valid} valid`, `${r.removed} removed as invalid`, `${r.expiredRemoved} expired removed`];
-  if (r.unverifiable) parts.push(`${r.unverifiable} signed with another secret (left alone)`);
-  void vscode.window.showInformationMessage(`Agent Relay cache: ${parts.join(', ')}.`);
+  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Relay: verifying the response cache…') }, () =>
+    cache.verify(),
+  );
+  const parts = [
+    vscode.l10n.t({ message: '{0} checked', args: [r.checked], comment: 'Number of cache entries checked' }),
+    vscode.l10n.t({ message: '{0} valid', args: [r.valid], comment: 'Number of valid cache entries' }),
+    vscode.l10n.t({ message: '{0} removed as invalid', args: [r.removed], comment: 'Number of cache entries removed' }),
+    vscode.l10n.t({ message: '{0} expired removed', args: [r.expiredRemoved], comment: 'Number of expired cache entries removed' }),
+  ];
+  if (r.unverifiable) parts.push(vscode.l10n.t({ message: '{0} signed with another secret (left alone)', args: [r.unverifiable], comment: 'Number of cache entries kept' }));
+  void vscode.window.showInformationMessage(vscode.l10n.t({ message: 'Agent Relay cache: {0}.', args: [parts.join(', ')], comment: '{0} is a comma-separated list of counts' }));
   return r;
 }
 
@@ -75,14 +92,14 @@ export async function verifyCache(relay: Relay): Promise<VerifyReport | undefine
 export async function cacheActions(relay: Relay): Promise<void> {
   const enabled = cacheSettings().enabled;
   const items = [
-    { label: '$(graph) Show Cache Statistics', command: 'agentRelay.cacheStats' },
-    { label: '$(shield) Verify Cache', command: 'agentRelay.verifyCache' },
-    { label: '$(trash) Clear Workspace Cache', command: 'agentRelay.clearWorkspaceCache' },
-    { label: '$(clear-all) Clear All Caches', command: 'agentRelay.clearAllCaches' },
-    { label: enabled ? '$(circle-slash) Turn the Cache Off' : '$(check) Turn the Cache On', toggle: true },
-    { label: '$(gear) Cache Settings', settings: true },
+    { label: `$(graph) ${vscode.l10n.t('Show Cache Statistics')}`, command: 'agentRelay.cacheStats' },
+    { label: `$(shield) ${vscode.l10n.t('Verify Cache')}`, command: 'agentRelay.verifyCache' },
+    { label: `$(trash) ${vscode.l10n.t('Clear Workspace Cache')}`, command: 'agentRelay.clearWorkspaceCache' },
+    { label: `$(clear-all) ${vscode.l10n.t('Clear All Caches')}`, command: 'agentRelay.clearAllCaches' },
+    { label: enabled ? `$(circle-slash) ${vscode.l10n.t('Turn the Cache Off')}` : `$(check) ${vscode.l10n.t('Turn the Cache On')}`, toggle: true },
+    { label: `$(gear) ${vscode.l10n.t('Cache Settings')}`, settings: true },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'Agent Relay: Response Cache' });
+  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Agent Relay: Response Cache') });
   if (!pick) return;
   if ('command' in pick && pick.command) await vscode.commands.executeCommand(pick.command);
   else if ('toggle' in pick) await vscode.workspace.getConfiguration('agentRelay.cache').update('enabled', !enabled, vscode.ConfigurationTarget.Global);

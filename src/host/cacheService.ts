@@ -92,8 +92,10 @@ export class CacheService implements vscode.Disposable {
         logger: this.logger(),
         onWarning: (message) => {
           this.logger().warn(`cache: ${message}`);
-          void vscode.window.showWarningMessage(`Agent Relay: ${message} Runs go on without the response cache.`, 'Open Settings').then((choice) => {
-            if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'agentRelay.cache');
+          const openSettings = vscode.l10n.t('Open Settings');
+          const text = vscode.l10n.t({ message: 'Agent Relay: {0} Runs go on without the response cache.', args: [message], comment: '{0} is a sentence from the cache saying what went wrong (not translated)' });
+          void vscode.window.showWarningMessage(text, openSettings).then((choice) => {
+            if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'agentRelay.cache');
           });
         },
       });

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { cacheStatsTable, cacheStatusLine } from '../core/cache';
 import { cacheSettings, type CacheService } from './cacheService';
 
+const off = () => vscode.l10n.t({ message: 'off', comment: 'Status bar text: the response cache is off' });
+
 /**
  * `$(database) 72% · 1.2k · 34 MB · $4.10 saved` for this workspace; click for
  * the cache actions. Shown from activation (which it never causes); the
@@ -14,10 +16,10 @@ export class CacheStatusBar implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly service: CacheService) {
-    this.item.name = 'Agent Relay Response Cache';
-    this.item.text = '$(database) cache';
+    this.item.name = vscode.l10n.t('Agent Relay Response Cache');
+    this.item.text = `$(database) ${vscode.l10n.t({ message: 'cache', comment: 'Status bar text before the cache statistics are read' })}`;
     this.item.command = 'agentRelay.cacheActions';
-    this.item.tooltip = 'Agent Relay response cache';
+    this.item.tooltip = vscode.l10n.t('Agent Relay response cache');
     this.item.show();
     this.subscription = service.onDidChange(() => this.schedule(300));
     this.schedule(1500);
@@ -34,22 +36,25 @@ export class CacheStatusBar implements vscode.Disposable {
   /** Reads the statistics now (also used by tests and after commands). */
   async refresh(): Promise<void> {
     if (!cacheSettings().enabled) {
-      this.item.text = '$(database) off';
-      this.item.tooltip = 'The Agent Relay response cache is turned off (agentRelay.cache.enabled). Click for cache actions.';
+      this.item.text = `$(database) ${off()}`;
+      this.item.tooltip = vscode.l10n.t('The Agent Relay response cache is turned off (agentRelay.cache.enabled). Click for cache actions.');
       return;
     }
     const cache = await this.service.cache();
     const ws = await this.service.workspace();
     if (!cache || !ws) {
       this.item.text = '$(database) –';
-      this.item.tooltip = cache ? 'Open a folder to use the response cache.' : 'The response cache could not be opened: see "Agent Relay: Show Log".';
+      this.item.tooltip = cache
+        ? vscode.l10n.t('Open a folder to use the response cache.')
+        : vscode.l10n.t('The response cache could not be opened: see "Agent Relay: Show Log".');
       return;
     }
     const stats = await ws.stats();
     const state = cache.state;
-    this.item.text = state.on ? `$(database) ${cacheStatusLine(stats)}` : '$(database) off';
+    this.item.text = `$(database) ${state.on ? cacheStatusLine(stats) : off()}`;
+    const offLine = state.on ? '' : `${vscode.l10n.t({ message: '**Off:** {0}', args: [state.reason], comment: 'Markdown; {0} says why the cache is off (not translated)' })}\n\n`;
     const tooltip = new vscode.MarkdownString(
-      `${cacheStatsTable(stats, 'Agent Relay response cache (this workspace)')}\n\n${state.on ? '' : `**Off:** ${state.reason}\n\n`}Click for cache actions.`,
+      `${cacheStatsTable(stats, vscode.l10n.t('Agent Relay response cache (this workspace)'))}\n\n${offLine}${vscode.l10n.t('Click for cache actions.')}`,
     );
     this.item.tooltip = tooltip;
     this.item.backgroundColor = state.on ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');

@@ -23,6 +23,9 @@ const agentIdOf = (ref: AgentRef): string | undefined => (typeof ref === 'string
 
 type Command = (relay: Relay, ...args: any[]) => unknown;
 
+/** "Agent Relay: <message>", for notifications whose text comes from elsewhere. */
+const agentRelayMessage = (message: string) => vscode.l10n.t({ message: 'Agent Relay: {0}', args: [message], comment: '{0} is a message, possibly from an agent or a CLI (not translated)' });
+
 /** Every command, registered in one loop. Ids match `contributes.commands`. */
 export const COMMANDS: Record<string, Command> = {
   'agentRelay.runAgent': runAgent,
@@ -50,7 +53,7 @@ export function registerCommands(relay: Relay): vscode.Disposable[] {
         // Expected problems get their own message; anything else is logged with its stack.
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof UserInputError)) relay.logs.root.error(`${id} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
-        void vscode.window.showErrorMessage(`Agent Relay: ${message}`);
+        void vscode.window.showErrorMessage(agentRelayMessage(message));
         return undefined;
       }
     }),
@@ -60,17 +63,19 @@ export function registerCommands(relay: Relay): vscode.Disposable[] {
 /** Returns the new run's id, or undefined when the user backed out. */
 async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: RunAgentArgs = {}): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
+    const manageTrust = vscode.l10n.t('Manage Workspace Trust');
     const choice = await vscode.window.showWarningMessage(
-      'Agent Relay runs agents only in trusted workspaces: agents execute tools in the folder and read its project settings.',
-      'Manage Workspace Trust',
+      vscode.l10n.t('Agent Relay runs agents only in trusted workspaces: agents execute tools in the folder and read its project settings.'),
+      manageTrust,
     );
-    if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    if (choice === manageTrust) void vscode.commands.executeCommand('workbench.trust.manage');
     return undefined;
   }
   const folder = runFolder();
   if (!folder) {
-    const choice = await vscode.window.showErrorMessage('Agent Relay runs agents in a workspace folder. Open a folder first.', 'Open Folder');
-    if (choice) void vscode.commands.executeCommand('vscode.openFolder');
+    const openFolder = vscode.l10n.t('Open Folder');
+    const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Agent Relay runs agents in a workspace folder. Open a folder first.'), openFolder);
+    if (choice === openFolder) void vscode.commands.executeCommand('vscode.openFolder');
     return undefined;
   }
   const agentId = agentIdOf(ref);
@@ -86,11 +91,14 @@ async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: Run
     // Say now if the agent cannot run, before the user types a prompt for nothing.
     const status = await agentStatus(relay, agent, folder);
     if (!status.ready) {
-      const fix = agent.kind === 'http' ? 'Set API Key…' : 'Open Settings';
-      const choice = await vscode.window.showErrorMessage(status.detail ?? `${agent.displayName}: ${status.text}`, fix, 'Re-detect');
-      if (choice === 'Set API Key…') await setApiKey(relay, agent.id);
-      else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);
-      else if (choice === 'Re-detect') void vscode.commands.executeCommand('agentRelay.redetectAgents');
+      const setKey = vscode.l10n.t('Set API Key…');
+      const openSettings = vscode.l10n.t('Open Settings');
+      const redetect = vscode.l10n.t('Re-detect');
+      const message = status.detail ?? vscode.l10n.t({ message: '{0}: {1}', args: [agent.displayName, status.text], comment: '{0} is an agent, {1} its status (e.g. "no API key")' });
+      const choice = await vscode.window.showErrorMessage(message, agent.kind === 'http' ? setKey : openSettings, redetect);
+      if (choice === setKey) await setApiKey(relay, agent.id);
+      else if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);
+      else if (choice === redetect) void vscode.commands.executeCommand('agentRelay.redetectAgents');
       return undefined;
     }
     const answer = await askPrompt(agent, context, attach);
@@ -110,12 +118,12 @@ async function cancelRun(relay: Relay, runId?: string): Promise<void> {
     (active.length === 1 ? active[0] : undefined);
   if (target) return target.run.cancel();
   if (!active.length) {
-    void vscode.window.showInformationMessage('Agent Relay: no run is in progress.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: no run is in progress.'));
     return;
   }
   const pick = await vscode.window.showQuickPick(
     active.map((r) => ({ label: r.info.agentName, description: r.info.prompt.slice(0, 80), run: r.run })),
-    { title: 'Cancel which run?' },
+    { title: vscode.l10n.t('Cancel which run?') },
   );
   pick?.run.cancel();
 }
@@ -125,8 +133,14 @@ async function redetectAgents(relay: Relay): Promise<void> {
   const folder = runFolder();
   const cli = relay.catalog.all().filter((a) => a.kind === 'cli');
   const results = await Promise.all(cli.map(async (a) => [a, await agentStatus(relay, a, folder)] as const));
-  const summary = results.map(([a, s]) => `${a.displayName}: ${s.ready ? 'found' : 'not found'}`).join(' · ');
-  void vscode.window.showInformationMessage(`Agent Relay: ${summary}`);
+  const summary = results
+    .map(([a, s]) =>
+      s.ready
+        ? vscode.l10n.t({ message: '{0}: found', args: [a.displayName], comment: '{0} is an agent CLI, e.g. Claude Code' })
+        : vscode.l10n.t({ message: '{0}: not found', args: [a.displayName], comment: '{0} is an agent CLI, e.g. Claude Code' }),
+    )
+    .join(' · ');
+  void vscode.window.showInformationMessage(agentRelayMessage(summary));
 }
 
 /**
@@ -137,20 +151,29 @@ async function setApiKey(relay: Relay, ref?: AgentRef, key?: string): Promise<bo
   let providerId = agentIdOf(ref);
   if (!providerId) {
     const pick = await vscode.window.showQuickPick(
-      HTTP_AGENTS.map((a) => ({ label: a.displayName, description: a.apiKeyRequired ? 'required' : 'optional', id: a.id })),
-      { title: 'Agent Relay: Set API Key', placeHolder: 'For which API?' },
+      HTTP_AGENTS.map((a) => ({
+        label: a.displayName,
+        description: a.apiKeyRequired ? vscode.l10n.t({ message: 'required', comment: 'This API needs a key' }) : vscode.l10n.t({ message: 'optional', comment: 'This API works without a key' }),
+        id: a.id,
+      })),
+      { title: vscode.l10n.t('Agent Relay: Set API Key'), placeHolder: vscode.l10n.t('For which API?') },
     );
     providerId = pick?.id;
   }
   const spec = HTTP_AGENTS.find((a) => a.id === providerId);
   if (!spec) {
-    if (providerId) throw new UserInputError(`"${providerId}" does not use an API key. API keys are for: ${HTTP_AGENTS.map((a) => a.id).join(', ')}.`);
+    if (providerId) {
+      const ids = HTTP_AGENTS.map((a) => a.id).join(', ');
+      throw new UserInputError(
+        vscode.l10n.t({ message: '"{0}" does not use an API key. API keys are for: {1}.', args: [providerId, ids], comment: '{0} is an agent id, {1} a list of agent ids' }),
+      );
+    }
     return false;
   }
   if (key === undefined) {
     key = await vscode.window.showInputBox({
-      title: `API key for ${spec.displayName}`,
-      prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the stored key.',
+      title: vscode.l10n.t({ message: 'API key for {0}', args: [spec.displayName], comment: '{0} is an API, e.g. Anthropic API' }),
+      prompt: vscode.l10n.t("Stored in VS Code's secret storage, never in settings. Leave empty to remove the stored key."),
       password: true,
       ignoreFocusOut: true,
     });

@@ -9,7 +9,7 @@ import { agentOptions, httpProviderSettings } from './settings';
 export async function showDoctorReport(relay: Relay): Promise<vscode.TextDocument> {
   const folder = runFolder();
   const agents = relay.catalog.all();
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Relay: checking agents…' }, async () =>
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Relay: checking agents…') }, async () =>
     renderDoctorReport({
       generatedAt: new Date().toISOString(),
       extensionVersion: String(relay.context.extension.packageJSON.version),

@@ -10,16 +10,22 @@ export async function agentStatus(relay: Relay, agent: AgentEntry, folder: vscod
   switch (agent.kind) {
     case 'cli': {
       const d = await relay.detect(agent.spec, folder);
-      return d.found ? { ready: true, text: `found (${d.foundBy})`, detail: d.path } : { ready: false, text: 'not found', detail: d.message };
+      return d.found
+        ? { ready: true, text: vscode.l10n.t({ message: 'found ({0})', args: [d.foundBy], comment: '{0} is how the CLI was found: "setting", "PATH" or "known location" (not translated)' }), detail: d.path }
+        : { ready: false, text: vscode.l10n.t('not found'), detail: d.message };
     }
     case 'http': {
       const hasKey = await relay.keys.has(agent.id);
       const settings = httpProviderSettings(agent.spec, folder);
       const ready = hasKey || !agent.spec.apiKeyRequired;
-      return { ready, text: hasKey ? 'API key set' : agent.spec.apiKeyRequired ? 'no API key' : 'no API key (optional)', detail: settings.baseUrl };
+      const text = hasKey ? vscode.l10n.t('API key set') : agent.spec.apiKeyRequired ? vscode.l10n.t('no API key') : vscode.l10n.t('no API key (optional)');
+      return { ready, text, detail: settings.baseUrl };
     }
     case 'external':
-      return { ready: true, text: agent.owner ? `from ${agent.owner}` : 'registered by an extension' };
+      return {
+        ready: true,
+        text: agent.owner ? vscode.l10n.t({ message: 'from {0}', args: [agent.owner], comment: '{0} names the extension that registered the agent' }) : vscode.l10n.t('registered by an extension'),
+      };
   }
 }
 
@@ -37,7 +43,7 @@ export async function pickAgent(relay: Relay, folder: vscode.WorkspaceFolder | u
       };
     }),
   );
-  const pick = await vscode.window.showQuickPick(items, { title: 'Agent Relay: Run Agent', placeHolder: 'Which agent?', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Agent Relay: Run Agent'), placeHolder: vscode.l10n.t('Which agent?'), matchOnDescription: true });
   return pick?.agent;
 }
 
@@ -66,18 +72,22 @@ export function askPrompt(spec: { displayName: string }, context: AttachedContex
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
     let attach = Boolean(context) && attachByDefault;
-    const attachButton = { iconPath: new vscode.ThemeIcon('link'), tooltip: 'Attach the selection (on)' };
-    const detachButton = { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: 'Attach the selection (off)' };
+    const attachButton = { iconPath: new vscode.ThemeIcon('link'), tooltip: vscode.l10n.t('Attach the selection (on)') };
+    const detachButton = { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Attach the selection (off)') };
     const refresh = () => {
       box.prompt = context
         ? attach
-          ? `The selection (${context.label}:${context.startLine}-${context.endLine}) will be attached. Use the button to leave it out.`
-          : 'The selection will not be attached. Use the button to attach it.'
-        : 'Press Enter to run, Escape to cancel.';
+          ? vscode.l10n.t({
+              message: 'The selection ({0}:{1}-{2}) will be attached. Use the button to leave it out.',
+              args: [context.label, context.startLine, context.endLine],
+              comment: '{0} is the file, {1}-{2} the first and last line of the selection',
+            })
+          : vscode.l10n.t('The selection will not be attached. Use the button to attach it.')
+        : vscode.l10n.t('Press Enter to run, Escape to cancel.');
       box.buttons = context ? [attach ? attachButton : detachButton] : [];
     };
-    box.title = `Run ${spec.displayName}`;
-    box.placeholder = `What should ${spec.displayName} do?`;
+    box.title = vscode.l10n.t({ message: 'Run {0}', args: [spec.displayName], comment: '{0} is the agent, e.g. Claude Code' });
+    box.placeholder = vscode.l10n.t({ message: 'What should {0} do?', args: [spec.displayName], comment: '{0} is the agent, e.g. Claude Code' });
     box.ignoreFocusOut = true;
     refresh();
     let done = false;
@@ -88,7 +98,7 @@ export function askPrompt(spec: { displayName: string }, context: AttachedContex
     box.onDidChangeValue(() => (box.validationMessage = undefined));
     box.onDidAccept(() => {
       if (!box.value.trim()) {
-        box.validationMessage = 'Type what the agent should do.';
+        box.validationMessage = vscode.l10n.t('Type what the agent should do.');
         return;
       }
       done = true;

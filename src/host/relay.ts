@@ -252,12 +252,15 @@ export class Relay implements vscode.Disposable {
   }
 
   private async reportFailure(agent: AgentEntry, outcome: RunOutcome): Promise<void> {
-    const message = (outcome.message ?? `${agent.displayName} failed.`).split('\n')[0];
-    const actions = agent.kind === 'http' ? ['Set API Key…', 'Show Log', 'Open Settings'] : ['Show Log', 'Open Settings'];
+    const message = (outcome.message ?? vscode.l10n.t({ message: '{0} failed.', args: [agent.displayName], comment: '{0} is an agent, e.g. Claude Code' })).split('\n')[0];
+    const setKey = vscode.l10n.t('Set API Key…');
+    const showLog = vscode.l10n.t('Show Log');
+    const openSettings = vscode.l10n.t('Open Settings');
+    const actions = agent.kind === 'http' ? [setKey, showLog, openSettings] : [showLog, openSettings];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
-    if (choice === 'Show Log') this.logs.show();
-    else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);
-    else if (choice === 'Set API Key…') void vscode.commands.executeCommand('agentRelay.setApiKey', agent.id);
+    if (choice === showLog) this.logs.show();
+    else if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);
+    else if (choice === setKey) void vscode.commands.executeCommand('agentRelay.setApiKey', agent.id);
   }
 
   /** The window is closing: no agent process may outlive it; the cache writes its statistics. */

@@ -151,5 +151,9 @@ export class RunPanel implements vscode.Disposable {
 
 function panelTitle(info: RunInfo): string {
   const words = info.prompt.replace(/\s+/g, ' ').trim();
-  return `${info.agentName}: ${words.length > 30 ? words.slice(0, 30) + '…' : words}`;
+  return vscode.l10n.t({
+    message: '{0}: {1}',
+    args: [info.agentName, words.length > 30 ? words.slice(0, 30) + '…' : words],
+    comment: 'A run panel\'s title: {0} is the agent, {1} the start of the prompt',
+  });
 }
