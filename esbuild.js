@@ -1,11 +1,13 @@
 // Builds the two bundles: the extension host (plus the headless CLI, which runs
 // the same core) for Node, and the webview for the browser.
-//   node esbuild.js [--watch] [--production]
+//   node esbuild.js [--watch] [--production] [--outdir DIR]   (default dist/; packaging builds elsewhere)
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const outIndex = process.argv.indexOf('--outdir');
+const outdir = outIndex > 0 ? process.argv[outIndex + 1] : 'dist';
 
 /** Prints errors in the form the `$esbuild-watch` problem matcher understands. */
 const problemMatcher = {
@@ -35,22 +37,32 @@ const common = {
 
 async function main() {
   // No stale bundles or source maps from another mode.
-  if (!watch) fs.rmSync('dist', { recursive: true, force: true });
+  if (!watch) fs.rmSync(outdir, { recursive: true, force: true });
   const contexts = await Promise.all([
     esbuild.context({
       ...common,
       // httpProviders is its own file so the extension can load it on first use.
-      entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts', httpProviders: 'src/httpProviders.ts' },
-      outdir: 'dist',
+      entryPoints: { extension: 'src/extension.ts', httpProviders: 'src/httpProviders.ts' },
+      outdir,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
       external: ['vscode'],
     }),
+    // The headless CLI, installed as the `agent-relay` command (package.json "bin").
+    esbuild.context({
+      ...common,
+      entryPoints: { cli: 'src/cli.ts' },
+      outdir,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      banner: { js: '#!/usr/bin/env node' },
+    }),
     esbuild.context({
       ...common,
       entryPoints: { panel: 'src/webview/main.ts' },
-      outdir: 'dist/webview',
+      outdir: `${outdir}/webview`,
       platform: 'browser',
       format: 'iife',
       target: 'es2022',

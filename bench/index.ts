@@ -1,6 +1,6 @@
 // `npm run bench`: figures measured side by side in one run, as ratios (the
 // machine is shared and absolute times drift), written to bench/results/.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -20,6 +20,18 @@ function claudeBinary(): string | undefined {
   return existsSync(bin) ? bin : undefined;
 }
 
+/** The VSIX `npm run package` builds, in a scratch folder: its size and file count. */
+async function vsixSize(): Promise<{ bytes: number; files: number }> {
+  const packager = (await import(path.join(ROOT, 'scripts', 'package.mjs'))) as { packageVsix(o: { out: string }): Promise<{ bytes: number; files: string[] }> };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agent-relay-bench-vsix-'));
+  try {
+    const r = await packager.packageVsix({ out: path.join(dir, 'agent-relay.vsix') });
+    return { bytes: r.bytes, files: r.files.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
@@ -34,6 +46,7 @@ async function main(): Promise<void> {
       httpProviders: bundleSize('dist/httpProviders.js'),
       webview: bundleSize('dist/webview/panel.js'),
     },
+    vsix: await vsixSize(),
   };
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -73,6 +86,7 @@ async function main(): Promise<void> {
     ...Object.entries(results.bundles)
       .filter(([k]) => k !== 'note')
       .map(([k, v]) => `| ${k} | ${(v as { bytes: number }).bytes} | ${(v as { gzipBytes: number }).gzipBytes} |`),
+    `| VSIX (\`npm run package\`, ${results.vsix.files} files, already compressed) | ${results.vsix.bytes} | |`,
     ``,
   ].join('\n');
   writeFileSync(path.join(dir, 'latest.md'), md);
