@@ -112,7 +112,7 @@ describe('run panel webview in Chromium', function () {
     });
     await first.settle();
     // (waitForFunction would need eval, which the panel's CSP rightly forbids.)
-    assert.ok(await waitFor(async () => (await page.evaluate('window.__state?.lastSeq')) === 3, 5000), 'state was not saved');
+    assert.ok(await waitFor(async () => (await page.evaluate('window.__state?.lastSeq')) === 3, 30_000), 'state was not saved');
     const saved = (await page.evaluate('window.__state')) as PanelState;
     await page.close();
 

@@ -9,7 +9,10 @@ const KEYS = Array.from({ length: 30 }, (_, i) => `shared-${i}`);
 
 interface Scenario {
   writers: number;
-  durationMs: number;
+  /** Each writer does at least this many operations, and keeps going until every worker has done enough. */
+  minOps: number;
+  /** The sweeper sweeps at least this often while the writers work. */
+  minSweeps?: number;
   maxTotalBytes?: number;
   alwaysMiss?: boolean;
   sweeper?: boolean;
@@ -20,13 +23,16 @@ async function runScenario(root: string, s: Scenario) {
   const workers: (WorkerReport & { historyFile: string })[] = [];
   for (let i = 0; i < s.writers; i++) {
     const historyFile = path.join(root, `history-${i}.json`);
-    const w = startWorker({ role: 'mixed', root, name: `p${i}`, keys: KEYS, durationMs: s.durationMs, memory: i % 2 === 0, maxTotalBytes: s.maxTotalBytes, historyFile, alwaysMiss: s.alwaysMiss });
+    const w = startWorker({ role: 'mixed', root, name: `p${i}`, keys: KEYS, minOps: s.minOps, memory: i % 2 === 0, maxTotalBytes: s.maxTotalBytes, historyFile, alwaysMiss: s.alwaysMiss });
     workers.push(Object.assign(w, { historyFile }));
   }
-  const sweeper = s.sweeper ? startWorker({ role: 'sweeper', root, name: 'sweeper', keys: [], durationMs: s.durationMs, maxTotalBytes: s.maxTotalBytes }) : undefined;
+  const sweeper = s.sweeper ? startWorker({ role: 'sweeper', root, name: 'sweeper', keys: [], maxTotalBytes: s.maxTotalBytes }) : undefined;
   const all = [...workers, ...(sweeper ? [sweeper] : [])];
   await Promise.all(all.map((w) => w.ready));
   for (const w of all) w.child.send('go');
+  // Enough traffic (and sweeps during it) is counted, not timed: then everyone stops.
+  await Promise.all([...workers.map((w) => w.reached(s.minOps)), ...(sweeper ? [sweeper.reached(s.minSweeps ?? 1)] : [])]);
+  for (const w of all) w.child.send('stop');
   const exits = await Promise.all(all.map((w) => w.exited));
   for (const [i, e] of exits.entries()) assert.equal(e.code, 0, `worker ${i} failed: ${all[i].stderr}`);
 
@@ -49,7 +55,7 @@ describe('cache: several processes at once', function () {
   afterEach(() => tmp.cleanup());
 
   it('four processes reading and writing overlapping keys while a sweep runs: only written values, and completed writes stay readable', async () => {
-    const { ops, finalReads, workers, sweeper, statsBefore } = await runScenario(tmp.dir, { writers: 4, durationMs: 2500, sweeper: true });
+    const { ops, finalReads, workers, sweeper, statsBefore } = await runScenario(tmp.dir, { writers: 4, minOps: 150, sweeper: true, minSweeps: 3 });
     const puts = ops.filter((o) => o.type === 'put' && o.ok).length;
     const gets = ops.filter((o) => o.type === 'get');
     const hits = gets.filter((o) => o.value !== null).length;
@@ -70,20 +76,20 @@ describe('cache: several processes at once', function () {
     const old = await openCache(tmp.dir, { clock: () => Date.now() - 48 * 3600e3, memoryMaxBytes: 0 });
     for (const k of KEYS) await old.workspace(WS).store(key(k), valueRun({ key: k, writer: 'old', seq: 0, payload: 'stale' }));
     await old.close();
-    const { ops, finalReads } = await runScenario(tmp.dir, { writers: 4, durationMs: 1000, sweeper: true });
+    const { ops, finalReads } = await runScenario(tmp.dir, { writers: 4, minOps: 60, sweeper: true, minSweeps: 2 });
     const staleServed = ops.filter((o) => o.type === 'get' && o.value === 'old:0');
     assert.deepEqual(staleServed, [], 'an expired entry is never served');
     assert.deepEqual(checkHistory(ops, finalReads, { noPressure: true, duringRun: false }), []);
   });
 
   it('under size pressure (a tiny bound, sweeping all the time): misses, but never a wrong or torn value', async () => {
-    const { ops, finalReads, sweeper } = await runScenario(tmp.dir, { writers: 4, durationMs: 2000, sweeper: true, maxTotalBytes: 40_000 });
+    const { ops, finalReads, sweeper } = await runScenario(tmp.dir, { writers: 4, minOps: 120, sweeper: true, minSweeps: 3, maxTotalBytes: 40_000 });
     assert.ok((sweeper!.done?.evicted ?? 0) > 0, 'the bound forced evictions');
     assert.deepEqual(checkHistory(ops, finalReads, { noPressure: false }), []);
   });
 
   it('sanity: the checker catches an always-miss cache and values that were never written for the key', async () => {
-    const { ops, finalReads } = await runScenario(tmp.dir, { writers: 2, durationMs: 800, alwaysMiss: true });
+    const { ops, finalReads } = await runScenario(tmp.dir, { writers: 2, minOps: 40, alwaysMiss: true });
     const violations = checkHistory(ops, finalReads, { noPressure: true });
     assert.ok(violations.some((v) => v.includes('miss for') && v.includes('after a completed write')), 'an always-miss cache must fail the liveness check');
     // An always-miss cache in every read, final reads included:

@@ -8,6 +8,10 @@ export interface WorkerReport {
   begun: { key: string; value: string }[];
   acked: { key: string; value: string }[];
   done?: Record<string, number>;
+  /** The latest progress count it reported (operations, or sweeps). */
+  progress: number;
+  /** Resolves once progress reaches `n`. */
+  reached(n: number): Promise<void>;
   ready: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: string;
@@ -19,10 +23,13 @@ export function startWorker(job: WorkerJob, env: Record<string, string> = {}): W
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let readyResolve!: () => void;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
   const report: WorkerReport = {
     child,
     begun: [],
     acked: [],
+    progress: 0,
+    reached: (n) => (report.progress >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     stderr: '',
     ready: new Promise((r) => (readyResolve = r)),
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
@@ -33,6 +40,11 @@ export function startWorker(job: WorkerJob, env: Record<string, string> = {}): W
     else if (m.t === 'begin') report.begun.push({ key: m.key, value: m.value });
     else if (m.t === 'ack') report.acked.push({ key: m.key, value: m.value });
     else if (m.t === 'done') report.done = m;
+    else if (m.t === 'progress') {
+      report.progress = m.n;
+      for (const w of waiters.splice(0)) if (m.n >= w.n) w.resolve();
+      else waiters.push(w);
+    }
   });
   return report;
 }

@@ -12,9 +12,10 @@ export interface WorkerJob {
   root: string;
   name: string;
   keys: string[];
-  /** writer: how many puts (0 = until killed). mixed/sweeper: how long, in ms. */
+  /** writer: how many puts (0 = until killed). */
   count?: number;
-  durationMs?: number;
+  /** mixed: at least this many operations, then on until the parent says "stop" (sweeper: until "stop"). */
+  minOps?: number;
   memory?: boolean;
   maxTotalBytes?: number;
   historyFile?: string;
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
   const pick = () => job.keys[Math.floor(Math.random() * job.keys.length)];
 
   await send({ t: 'ready' });
+  // The parent ends mixed and sweeping work by message, once everyone did enough: no clock decides.
+  let stopped = false;
+  process.on('message', (m) => m === 'stop' && (stopped = true));
   if (job.role !== 'writer' && job.role !== 'expire-then-sweep') await new Promise((r) => process.once('message', r)); // "go"
 
   let hits = 0;
@@ -77,8 +81,8 @@ async function main(): Promise<void> {
       break;
     }
     case 'mixed': {
-      const until = Date.now() + job.durationMs!;
-      while (Date.now() < until) {
+      for (let i = 0; !stopped || i < (job.minOps ?? 0); i++) {
+        if (i % 10 === 0) process.send!({ t: 'progress', n: i });
         const k = pick();
         if (Math.random() < 0.4) await put(k);
         else {
@@ -89,13 +93,13 @@ async function main(): Promise<void> {
       break;
     }
     case 'sweeper': {
-      const until = Date.now() + job.durationMs!;
       let sweeps = 0;
       let evicted = 0;
-      while (Date.now() < until) {
+      while (!stopped) {
         const r = await cache.sweep({ force: true });
         sweeps++;
         evicted += r.evicted;
+        process.send!({ t: 'progress', n: sweeps });
       }
       await cache.close();
       await send({ t: 'done', sweeps, evicted });

@@ -9,10 +9,10 @@ import { codexHome } from '../support/agentHomes';
 import { ModelServer } from '../support/modelServer';
 import { isAlive } from '../../src/core/process/processTree';
 import { processesInGroup, waitFor } from '../support/processes';
-import { childOf, startCli, texts, tool, types } from './harness';
+import { AGENT_MS, AGENT_TEST_MS, childOf, GONE_MS, startCli, texts, tool, types } from './harness';
 
 describe('headless CLI with the real codex', function () {
-  this.timeout(120_000);
+  this.timeout(AGENT_TEST_MS);
   let server: ModelServer;
   let codexBin: string;
   let scratch: string;
@@ -125,7 +125,7 @@ describe('headless CLI with the real codex', function () {
     };
     try {
       const s = start(['run', '--agent', 'codex', '--json', 'RUN_TOOL: run echo partial']);
-      assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'tool-result') && responses().length >= 2, 30_000));
+      assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'tool-result') && responses().length >= 2, AGENT_MS), 'the second turn never started');
       const agent = childOf(s.child.pid!);
       process.kill(agent, 'SIGKILL'); // the way a crash would
       const r = await s.done;
@@ -135,7 +135,7 @@ describe('headless CLI with the real codex', function () {
       assert.match(done.outcome.message ?? '', /ended without a result \(killed by SIGKILL\)/);
       assert.equal(texts(r.events), "I'll run the command.", 'the partial answer was lost');
       assert.ok(r.events.some((e) => e.event.type === 'tool-result' && e.event.output === 'partial\n'));
-      assert.ok(await waitFor(() => processesInGroup(agent).length === 0, 5000), 'the native codex outlived its wrapper');
+      assert.ok(await waitFor(() => processesInGroup(agent).length === 0, GONE_MS), 'the native codex outlived its wrapper');
     } finally {
       server.sleep = sleep;
       server.gate('codex-second-turn').release();
@@ -144,7 +144,7 @@ describe('headless CLI with the real codex', function () {
 
   it('Ctrl-C cancels cleanly (exit 130) and leaves no process of the tree behind', async () => {
     const s = start(['run', '--agent', 'codex', '--json', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'started') && responses().length === 1, 30_000));
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'started') && responses().length === 1, AGENT_MS), 'codex never reached the model');
     const agent = childOf(s.child.pid!);
     const tree = processesInGroup(agent);
     // The npm wrapper (node) and the native binary it started, at least.
@@ -154,7 +154,7 @@ describe('headless CLI with the real codex', function () {
     assert.equal(r.code, 130, r.stderr);
     const done = r.events.at(-1)!.event;
     assert.ok(done.type === 'done' && done.outcome.status === 'cancelled');
-    assert.ok(await waitFor(() => tree.every((p) => !isAlive(p)) && processesInGroup(agent).length === 0, 5000), `left behind: ${tree.filter(isAlive).join(', ')}`);
+    assert.ok(await waitFor(() => tree.every((p) => !isAlive(p)) && processesInGroup(agent).length === 0, GONE_MS), `left behind: ${tree.filter(isAlive).join(', ')}`);
   });
 
   it('a missing CLI is a clear error, not a stack trace', async () => {

@@ -9,7 +9,7 @@ import type { AgentEvent } from '../../src/core/agents/events';
 import { descendantsOf, isAlive } from '../../src/core/process/processTree';
 import { ModelServer, type RecordedRequest } from '../support/modelServer';
 import { processesInGroup, waitFor } from '../support/processes';
-import { startCli, texts, tool, types, type CliResult } from './harness';
+import { AGENT_MS, AGENT_TEST_MS, GONE_MS, startCli, texts, tool, types, watchAgent, type CliResult } from './harness';
 
 /** Only the Gemini API, only once per request, nothing phoning home. */
 const SETTINGS = {
@@ -36,7 +36,7 @@ const offeredTools = (r: RecordedRequest): string[] =>
   (r.body?.tools ?? []).flatMap((t: any) => (t.functionDeclarations ?? []).map((f: any) => String(f.name)));
 
 describe('headless CLI with the real gemini', function () {
-  this.timeout(120_000);
+  this.timeout(AGENT_TEST_MS);
   let server: ModelServer;
   let geminiBin: string;
   let scratch: string;
@@ -180,7 +180,7 @@ describe('headless CLI with the real gemini', function () {
 
   it('an agent stopped by someone else mid-answer fails the run and keeps the partial answer', async () => {
     const s = start(['run', '--agent', 'gemini', '--json', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), AGENT_MS), 'no text before the stop');
     // SIGTERM makes Gemini CLI exit 0 with no result: not a success.
     process.kill(await agentPid(s.child.pid!), 'SIGTERM');
     const r = await s.done;
@@ -208,7 +208,7 @@ describe('headless CLI with the real gemini', function () {
     // Gemini CLI runs each command in a process group of its own, under the agent.
     let tree: number[] = [];
     const sleeping = () => (tree = descendantsOf(geminiPid)).some((p) => cmdline(p).startsWith('sleep'));
-    assert.ok(await waitFor(sleeping, 30_000), 'the command never started');
+    assert.ok(await waitFor(sleeping, AGENT_MS), 'the command never started');
     const commandGroups = [...new Set(tree.map(pgidOf))];
     // The hard case: a group signal to the agent does not reach them.
     assert.ok(!commandGroups.includes(geminiPid), 'commands are in their own process group');
@@ -218,7 +218,7 @@ describe('headless CLI with the real gemini', function () {
       assert.equal(r.code, 130, r.stderr);
       assert.equal(outcomeOf(r).status, 'cancelled');
       const gone = () => ![geminiPid, ...tree].some(isAlive) && [geminiPid, ...commandGroups].every((g) => processesInGroup(g).length === 0);
-      assert.ok(await waitFor(gone, 5000), `left behind: ${[geminiPid, ...tree].filter(isAlive).join(', ')}`);
+      assert.ok(await waitFor(gone, GONE_MS), `left behind: ${[geminiPid, ...tree].filter(isAlive).join(', ')}`);
     } finally {
       // A failure must not leak them.
       for (const pid of [geminiPid, ...tree].filter(isAlive)) {
@@ -232,12 +232,18 @@ describe('headless CLI with the real gemini', function () {
   });
 
   it('stops at the timeout (exit 124) and leaves no process behind', async () => {
-    const s = start(['run', '--agent', 'gemini', '--json', '--timeout', '3', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
-    const geminiPid = await agentPid(s.child.pid!);
-    const r = await s.done;
-    assert.equal(r.code, 124, r.stderr);
-    assert.ok(await waitFor(() => !isAlive(geminiPid) && processesInGroup(geminiPid).length === 0, 5000));
+    // The deadline may find Gemini CLI not yet started, starting, or waiting on the
+    // model (which never answers HANG): every case must end the same way.
+    const s = start(['run', '--agent', 'gemini', '--json', '--verbose', '--timeout', '3', 'HANG']);
+    const agent = watchAgent(s);
+    try {
+      const r = await s.done;
+      assert.equal(r.code, 124, r.stderr);
+      assert.equal(outcomeOf(r).status, 'timed-out');
+      assert.ok(await waitFor(() => agent.running().length === 0, GONE_MS), `left behind (agent ${agent.pid}): ${agent.running().join(', ')}`);
+    } finally {
+      agent.killLeftovers();
+    }
   });
 
   it('a missing CLI is a clear error, not a stack trace', async () => {
@@ -252,7 +258,7 @@ describe('headless CLI with the real gemini', function () {
 async function agentPid(cliPid: number): Promise<number> {
   let pid: number | undefined;
   const found = () => (pid = descendantsOf(cliPid).find((p) => cmdline(p).includes('stream-json'))) !== undefined;
-  assert.ok(await waitFor(found, 10_000), 'gemini never started');
+  assert.ok(await waitFor(found, AGENT_MS), 'gemini never started');
   return pid!;
 }
 

@@ -6,10 +6,22 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SeqEvent } from '../../src/core/agents/events';
+import { watchTree, type TreeWatch } from '../support/processes';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 /** The bundled headless CLI (AGENT_RELAY_CLI points elsewhere, e.g. a private build). */
 export const CLI = process.env.AGENT_RELAY_CLI ?? path.join(ROOT, 'dist', 'cli.js');
+
+/**
+ * Upper bounds for waits, not expectations. A real agent CLI starting cold
+ * reaches a given point of its run (spawned, first text, a tool running) in
+ * about 1-6 s here on an idle 2-core machine, and in up to about 30 s with
+ * both cores busy; killed processes are gone in well under a second.
+ */
+export const AGENT_MS = 120_000;
+export const GONE_MS = 30_000;
+/** Mocha's limit for a test that waits on a real agent (room for a few AGENT_MS waits). */
+export const AGENT_TEST_MS = 400_000;
 
 export interface CliResult {
   code: number | null;
@@ -79,3 +91,54 @@ export function childOf(pid: number): number {
   assert.ok(agent, `no child process of ${pid}`);
   return Number(agent[1]);
 }
+
+export interface AgentWatch {
+  /** The agent's pid once the CLI has logged starting it; undefined if it never did. */
+  readonly pid: number | undefined;
+  /** Every process seen in the agent's tree so far. */
+  seen(): number[];
+  /** What of the agent's tree still runs (see watchTree). Empty if the agent never started. */
+  running(): number[];
+  /** Kills whatever of it still runs, so a failing test leaks nothing. */
+  killLeftovers(): void;
+}
+
+/**
+ * Follows the agent process of a run started with `--verbose`: the CLI logs
+ * "started pid N" the moment it spawns the agent, so the agent is found by
+ * that event, not by any output of its own (it need not have produced any).
+ * Its tree is watched until the CLI exits.
+ */
+export function watchAgent(s: StartedCli): AgentWatch {
+  let pid: number | undefined;
+  let tree: TreeWatch | undefined;
+  let buffered = '';
+  const onData = (c: Buffer) => {
+    buffered += c.toString();
+    const m = /\bstarted pid (\d+)\n/.exec(buffered);
+    if (m && pid === undefined) {
+      pid = Number(m[1]);
+      tree = watchTree(pid);
+      s.child.stderr!.off('data', onData);
+    }
+  };
+  s.child.stderr!.on('data', onData);
+  void s.done.then(() => tree?.stop());
+  return {
+    get pid() {
+      return pid;
+    },
+    seen: () => [...(tree?.seen.keys() ?? [])],
+    running: () => tree?.running() ?? [],
+    killLeftovers: () => {
+      for (const p of tree?.running() ?? []) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { ModelServer } from '../support/modelServer';
 import { isAlive } from '../../src/core/process/processTree';
 import { processesInGroup, waitFor } from '../support/processes';
-import { childOf, startCli, tool, types, type CliResult } from './harness';
+import { AGENT_MS, AGENT_TEST_MS, childOf, GONE_MS, startCli, tool, types, watchAgent, type CliResult } from './harness';
 
 describe('headless CLI with the real claude', function () {
-  this.timeout(120_000);
+  this.timeout(AGENT_TEST_MS);
   let server: ModelServer;
   let scratch: string;
   let claudeBin: string;
@@ -99,7 +99,7 @@ describe('headless CLI with the real claude', function () {
 
   it('an agent that crashes mid-answer fails the run and keeps the partial answer', async () => {
     const s = start(['run', '--agent', 'claude', '--json', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), AGENT_MS), 'no text before the kill');
     // Kill claude (the CLI's child) the way a crash would.
     process.kill(childOf(s.child.pid!), 'SIGKILL');
     const r = await s.done;
@@ -112,22 +112,29 @@ describe('headless CLI with the real claude', function () {
 
   it('Ctrl-C cancels cleanly (exit 130) and leaves no process behind', async () => {
     const s = start(['run', '--agent', 'claude', '--json', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), AGENT_MS), 'no text before the stop');
     const claudePid = childOf(s.child.pid!);
     s.child.kill('SIGINT');
     const r = await s.done;
     assert.equal(r.code, 130, r.stderr);
     const done = r.events.at(-1)!.event;
     assert.ok(done.type === 'done' && done.outcome.status === 'cancelled');
-    assert.ok(await waitFor(() => !isAlive(claudePid) && processesInGroup(claudePid).length === 0, 5000));
+    assert.ok(await waitFor(() => !isAlive(claudePid) && processesInGroup(claudePid).length === 0, GONE_MS), `left behind: ${processesInGroup(claudePid)}`);
   });
 
   it('stops at the timeout (exit 124) and leaves no process behind', async () => {
-    const s = start(['run', '--agent', 'claude', '--json', '--timeout', '3', 'HANG']);
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 30_000));
-    const claudePid = childOf(s.child.pid!);
-    const r = await s.done;
-    assert.equal(r.code, 124, r.stderr);
-    assert.ok(await waitFor(() => !isAlive(claudePid) && processesInGroup(claudePid).length === 0, 5000));
+    // The deadline may find claude not yet started, starting, or waiting on the
+    // model (which never answers HANG): every case must end the same way.
+    const s = start(['run', '--agent', 'claude', '--json', '--verbose', '--timeout', '3', 'HANG']);
+    const agent = watchAgent(s);
+    try {
+      const r = await s.done;
+      assert.equal(r.code, 124, r.stderr);
+      const done = r.events.at(-1)!.event;
+      assert.ok(done.type === 'done' && done.outcome.status === 'timed-out', JSON.stringify(done));
+      assert.ok(await waitFor(() => agent.running().length === 0, GONE_MS), `left behind (agent ${agent.pid}): ${agent.running().join(', ')}`);
+    } finally {
+      agent.killLeftovers();
+    }
   });
 });

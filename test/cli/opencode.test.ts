@@ -10,12 +10,12 @@ import type { AgentEvent } from '../../src/core/agents/events';
 import { isAlive } from '../../src/core/process/processTree';
 import { ModelServer, type RecordedRequest } from '../support/modelServer';
 import { processesInGroup, processesWithMarker, waitFor } from '../support/processes';
-import { childOf, startCli, texts, tool, types, type CliResult } from './harness';
+import { AGENT_MS, AGENT_TEST_MS, childOf, GONE_MS, startCli, texts, tool, types, watchAgent, type CliResult } from './harness';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
 
 describe('headless CLI with the real opencode', function () {
-  this.timeout(120_000);
+  this.timeout(AGENT_TEST_MS);
   let server: ModelServer;
   let opencodeBin: string;
   let scratch: string;
@@ -165,7 +165,7 @@ describe('headless CLI with the real opencode', function () {
     const s = start(['--json', '--permission-mode', 'build', `RUN_TOOL: run echo working; sleep ${seconds}`], {
       workspaceConfig: { permission: { bash: { '*': 'deny', 'echo *': 'allow', 'sleep *': 'allow' } } },
     });
-    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), 60_000), 'no text before the kill');
+    assert.ok(await waitFor(() => s.events.some((e) => e.event.type === 'text'), AGENT_MS), 'no text before the kill');
     process.kill(childOf(s.child.pid!), 'SIGKILL');
     const r = await s.done;
     assert.equal(r.code, 1, r.stderr);
@@ -181,7 +181,7 @@ describe('headless CLI with the real opencode', function () {
     const s = start(['--json', '--permission-mode', 'build', `RUN_TOOL: run echo working; sleep ${seconds} | cat`], {
       workspaceConfig: { permission: { bash: { '*': 'deny', 'echo *': 'allow', 'sleep *': 'allow', cat: 'allow' } } },
     });
-    assert.ok(await waitFor(() => processesWithMarker(marker).length > 0, 60_000), 'the command never started');
+    assert.ok(await waitFor(() => processesWithMarker(marker).length > 0, AGENT_MS), 'the command never started');
     markers.push(marker);
     const opencodePid = childOf(s.child.pid!);
     const [sleepPid] = processesWithMarker(marker);
@@ -190,28 +190,29 @@ describe('headless CLI with the real opencode', function () {
     assert.notEqual(commandGroup, opencodePid);
     assert.ok(processesInGroup(commandGroup).length >= 3, 'shell, sleep and cat');
 
-    const cancelledAt = Date.now();
     s.child.kill('SIGINT');
     const r = await s.done;
     assert.equal(r.code, 130, r.stderr);
-    // The stop signal itself ends OpenCode: no waiting out the 3 s grace period for the tree kill.
-    assert.ok(Date.now() - cancelledAt < 2500, `cancel took ${Date.now() - cancelledAt} ms`);
     assert.equal(outcome(r).status, 'cancelled');
+    // The stop signal itself ends OpenCode: it was not killed (SIGKILL) after the grace period.
+    assert.notEqual(outcome(r).signal, 'SIGKILL', `OpenCode ignored the stop signal: ${JSON.stringify(outcome(r))}`);
     assert.equal(texts(r.events), "I'll run the command.");
     const gone = () => !isAlive(opencodePid) && processesInGroup(opencodePid).length === 0 && processesInGroup(commandGroup).length === 0 && processesWithMarker(marker).length === 0;
-    assert.ok(await waitFor(gone, 5000), 'a process of the tree is still running');
+    assert.ok(await waitFor(gone, GONE_MS), 'a process of the tree is still running');
   });
 
   it('stops at the timeout (exit 124) and leaves no process behind', async () => {
-    const marker = `HANG ${unique()}`;
-    // Long enough for OpenCode to reach the model on a busy machine; the timeout
-    // must stop it wherever it is, so reaching the model is not required.
-    const s = start(['--json', '--timeout', '12', marker]);
-    let opencodePid = 0;
-    assert.ok(await waitFor(() => { try { opencodePid = childOf(s.child.pid!); return true; } catch { return false; } }, 10_000), 'OpenCode never started');
-    const r = await s.done;
-    assert.equal(r.code, 124, r.stderr);
-    assert.equal(outcome(r).status, 'timed-out');
-    assert.ok(await waitFor(() => !isAlive(opencodePid) && processesInGroup(opencodePid).length === 0, 5000));
+    // The deadline may find OpenCode not yet started, starting, or waiting on the
+    // model (which never answers HANG): every case must end the same way.
+    const s = start(['--json', '--verbose', '--timeout', '12', `HANG ${unique()}`]);
+    const agent = watchAgent(s);
+    try {
+      const r = await s.done;
+      assert.equal(r.code, 124, r.stderr);
+      assert.equal(outcome(r).status, 'timed-out');
+      assert.ok(await waitFor(() => agent.running().length === 0, GONE_MS), `left behind (agent ${agent.pid}): ${agent.running().join(', ')}`);
+    } finally {
+      agent.killLeftovers();
+    }
   });
 });

@@ -94,7 +94,7 @@ for (const kind of ['anthropic', 'openai'] as const) {
     it('cancels mid-stream and closes the connection', async () => {
       const { outcome } = await run('HANG', (e) => e.type === 'text');
       assert.equal(outcome.status, 'cancelled');
-      assert.ok(await waitFor(() => server.connections > 0 && (server as unknown as { sockets: Set<unknown> }).sockets.size === 0, 5000), 'the connection stayed open');
+      assert.ok(await waitFor(() => server.connections > 0 && (server as unknown as { sockets: Set<unknown> }).sockets.size === 0, 20_000), 'the connection stayed open');
     });
 
     it('reuses one keep-alive connection for consecutive runs', async () => {

@@ -40,7 +40,7 @@ describe('process trees (posix)', function () {
     const exit = await proc.stop('SIGTERM', 300);
     assert.equal(exit.signal, 'SIGKILL', 'the tree ignored SIGTERM, so it must have been killed');
     assert.ok(Date.now() - started >= 250, 'the grace period was skipped');
-    assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'the grandchild survived');
+    assert.ok(await waitFor(() => !isAlive(grandchild), 10_000), 'the grandchild survived');
     assert.deepEqual(processesInGroup(pid), []);
   });
 
@@ -50,7 +50,7 @@ describe('process trees (posix)', function () {
     assert.notDeepEqual(processesInGroup(pid), []);
     assert.ok(!processesInGroup(pid).includes(grandchild), 'the grandchild did not leave the group');
     await proc.stop('SIGINT', 100);
-    assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'the escaped grandchild survived');
+    assert.ok(await waitFor(() => !isAlive(grandchild), 10_000), 'the escaped grandchild survived');
   });
 
   it('kills a grandchild in its own group that the root abandons when it obeys the signal', async () => {
@@ -58,7 +58,7 @@ describe('process trees (posix)', function () {
     leftovers.push(pid, grandchild);
     const exit = await proc.stop('SIGTERM', 5000);
     assert.equal(exit.exitCode, 0, 'the root should have exited by itself');
-    assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'the abandoned grandchild survived');
+    assert.ok(await waitFor(() => !isAlive(grandchild), 10_000), 'the abandoned grandchild survived');
   });
 
   it('kills what an agent leaves running when it exits by itself', async () => {
@@ -66,7 +66,7 @@ describe('process trees (posix)', function () {
     leftovers.push(grandchild);
     const exit = await proc.exited;
     assert.equal(exit.exitCode, 0);
-    assert.ok(await waitFor(() => !isAlive(grandchild), 2000), 'an orphan outlived its agent');
+    assert.ok(await waitFor(() => !isAlive(grandchild), 10_000), 'an orphan outlived its agent');
     assert.deepEqual(processesInGroup(pid), []);
   });
 
@@ -76,7 +76,7 @@ describe('process trees (posix)', function () {
     proc.kill();
     const exit = await proc.exited;
     assert.equal(exit.signal, 'SIGKILL');
-    assert.ok(await waitFor(() => !isAlive(grandchild), 2000));
+    assert.ok(await waitFor(() => !isAlive(grandchild), 10_000));
   });
 
   it('killProcessTree tolerates a pid that is already gone', () => {

@@ -115,10 +115,20 @@ describe('response cache: eviction and sweeps', () => {
   afterEach(() => tmp.cleanup());
 
   it('evicts least recently used entries first, down under the byte bound, with thousands of entries', async function () {
-    this.timeout(60_000);
+    this.timeout(180_000); // 5-10 s here, 2000 entries written and read one by one
     const N = 2000;
     const clock = testClock(Date.now() + HOUR); // ahead of the files' real mtimes
-    const cache = await openCache(tmp.dir, { clock, memoryMaxBytes: 0 });
+    // Hits record their use in the file's mtime without waiting for it: keep hold of those writes.
+    const touches: Promise<void>[] = [];
+    const fs = {
+      ...nodeFs,
+      utimes: (f: string, a: Date, m: Date) => {
+        const touch = nodeFs.utimes(f, a, m);
+        touches.push(touch);
+        return touch;
+      },
+    };
+    const cache = await openCache(tmp.dir, { clock, memoryMaxBytes: 0, fs });
     const ws = cache.workspace(WS);
     const run = sampleRun('y'.repeat(400));
     for (let i = 0; i < N; i++) await ws.store(key(`e${i}`), run);
@@ -132,7 +142,8 @@ describe('response cache: eviction and sweeps', () => {
       clock.advance(1000);
       await ws.lookup(key(`e${i}`));
     }
-    await new Promise((r) => setTimeout(r, 50)); // touches are fire-and-forget
+    assert.ok(touches.length >= favoured.size, `${touches.length} uses recorded`);
+    await Promise.allSettled(touches); // touches are fire-and-forget: every one has landed now
     const before = await cache.sweep({ force: true });
     assert.equal(before.evicted, 0);
     const entryBytes = before.bytes / before.entries;

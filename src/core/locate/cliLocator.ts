@@ -143,13 +143,13 @@ async function launchFor(file: string, platform: NodeJS.Platform): Promise<Launc
   return { command: file, argsPrefix: [] };
 }
 
-/** Runs `<cli> --version` (10 s limit) and returns its first line. */
+/** Runs `<cli> --version` (30 s limit: Gemini CLI takes seconds to start on a busy machine) and returns its first line. */
 export function probeVersion(launch: Launch): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(
       launch.command,
       [...launch.argsPrefix, '--version'],
-      { timeout: 10_000, windowsHide: true, encoding: 'utf8' },
+      { timeout: 30_000, windowsHide: true, encoding: 'utf8' },
       (err, stdout) => resolve(err ? undefined : stdout.trim().split('\n')[0] || undefined),
     );
   });

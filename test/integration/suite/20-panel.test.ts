@@ -37,7 +37,7 @@ describe('the run panel', () => {
     const [folder] = vscode.workspace.workspaceFolders!;
     const readme = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'README.md'));
     await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Two, preview: false });
-    assert.ok(await waitFor(async () => !(await browser.webview(runId)).found, 10_000), 'the webview stayed alive while hidden');
+    assert.ok(await waitFor(async () => !(await browser.webview(runId)).found, 30_000), 'the webview stayed alive while hidden');
 
     gate.release();
     assert.equal((await run.done).status, 'succeeded');
@@ -45,7 +45,7 @@ describe('the run panel', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     const text = await browser.waitForText(runId, (t) => t.includes('Delta: released.'));
     assert.match(text, /Alpha Beta Gamma Delta: released\./);
-    await browser.waitForText(runId, (t) => t === 'Done', 10_000, '#status');
+    await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
   });
 
   it('runs from the command palette with the selection attached', async function () {
@@ -57,16 +57,20 @@ describe('the run panel', () => {
     const known = new Set(relay.listRuns().map((r) => r.id));
     const before = server.messageRequests().length;
 
+    // Each key goes in only once the quick input that should take it has the focus.
+    const quickInput = '.quick-input-widget';
+    const focusedRow = `${quickInput} .monaco-list-row.focused`;
     await browser.press('F1');
-    await new Promise((r) => setTimeout(r, 800));
-    await browser.type('Agent Relay: Run Agent');
-    await new Promise((r) => setTimeout(r, 800));
+    await browser.waitForWorkbench(`${quickInput} .quick-input-box input:focus`, 'the command palette did not open');
+    // With the ellipsis: without it, "Run Agent Without Cache…" comes first.
+    await browser.type('Agent Relay: Run Agent…');
+    await browser.waitForWorkbench(focusedRow, 'the palette did not offer Run Agent…', (t) => /^Agent Relay: Run Agent…(\n|$)/.test(t));
     await browser.press('Enter');
-    await new Promise((r) => setTimeout(r, 1500));
-    await browser.type('Claude Code'); // the agent quick pick
-    await new Promise((r) => setTimeout(r, 500));
+    await browser.waitForWorkbench(`${quickInput} input[placeholder="Which agent?"]:focus`, 'the agent quick pick did not open');
+    await browser.type('Claude Code');
+    await browser.waitForWorkbench(focusedRow, 'the agent quick pick did not offer Claude Code', (t) => t.includes('Claude Code'));
     await browser.press('Enter');
-    await new Promise((r) => setTimeout(r, 1500));
+    await browser.waitForWorkbench(`${quickInput} input[placeholder="What should Claude Code do?"]:focus`, 'the prompt box did not open');
     await browser.type('Explain this function');
     await browser.press('Enter');
 

@@ -34,7 +34,7 @@ describe('all the agents', () => {
     const ok = await waitFor(async () => {
       text = (await browser.workbench('.part.sidebar')).text ?? '';
       return /Claude Code[\s\S]*found \(PATH\)/.test(text) && text.includes('Anthropic API');
-    }, 20_000, 200);
+    }, 60_000, 200);
     assert.ok(ok, `the Agents view shows:\n${text}`);
     for (const name of ['OpenAI Codex', 'Gemini CLI', 'OpenCode', 'OpenAI-compatible API']) assert.ok(text.includes(name), `${name} is missing`);
     assert.match(text, /Anthropic API\s*no API key/);
@@ -61,7 +61,7 @@ describe('all the agents', () => {
     const req = server.messageRequests('anthropic').at(-1)!;
     assert.equal(req.headers['x-api-key'], KEY);
     assert.equal(req.body.model, 'claude-sonnet-5', 'the canonical "sonnet" was not translated');
-    if (probeUrl) await browser.waitForText(runId, (t) => t === 'Done', 10_000, '#status');
+    if (probeUrl) await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
   });
 
   it('keeps one client per configuration: runs reuse its connection, a settings change replaces it', async () => {

@@ -45,7 +45,7 @@ describe('the other agent CLIs in VS Code', () => {
       if (probeUrl) {
         const text = await browser.waitForText(runId, (t) => t.includes(`The command printed: ${c.id}-in-vscode`));
         assert.match(text, new RegExp(`echo ${c.id}-in-vscode`), 'the tool call is not shown');
-        await browser.waitForText(runId, (t) => t === 'Done', 10_000, '#status');
+        await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
       }
     });
   }

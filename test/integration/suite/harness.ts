@@ -45,6 +45,16 @@ export const browser = {
   press: (key: string) => probe('/keyboard', { press: key }),
   type: (text: string) => probe('/keyboard', { type: text }),
   screenshot: (file: string) => probe('/screenshot', { path: file }),
+  /** Polls an element of the workbench until it is there and `predicate` holds for its text. */
+  async waitForWorkbench(selector: string, what: string, predicate: (text: string) => boolean = () => true, ms = 30_000): Promise<string> {
+    let last: WebviewSnapshot = { found: false };
+    const ok = await waitFor(async () => {
+      last = await browser.workbench(selector);
+      return last.found && predicate(last.text ?? '');
+    }, ms, 100);
+    assert.ok(ok, `${what}: ${selector} ${last.found ? `shows:\n${last.text}` : 'is not there'}`);
+    return last.text ?? '';
+  },
   /** Polls the webview until `predicate` holds for its transcript text. */
   async waitForText(runId: string, predicate: (text: string) => boolean, ms = 30_000, selector = '#transcript'): Promise<string> {
     let last = '';
