@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { claudeAgent } from '../src/core/agents/claude';
-import { CliAgentProvider } from '../src/core/agents/cliProvider';
+import { CliAgentProvider } from '../src/core/cli/cliProvider';
 import { HttpClient, readText } from '../src/core/http/httpClient';
 import { locateCli } from '../src/core/locate/cliLocator';
 import { DetectionCache } from '../src/core/locate/detectionCache';

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { benchAgents } from './agents.bench';
 import { benchCache } from './cache.bench';
 import { benchParser } from './parser.bench';
+import { benchRuns } from './runs.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     parser: await benchParser(),
     agents: await benchAgents(claudeBinary()),
     cache: (await benchCache()) as { summary: string },
+    runs: await benchRuns(),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -78,6 +80,13 @@ async function main(): Promise<void> {
     `| HTTP request: new connection vs warm keep-alive (loopback) | ${a.httpConnections.usPerRequest.newConnection} µs vs ${a.httpConnections.usPerRequest.warmConnection} µs | **${a.httpConnections.ratio.newVsWarm}×**; warm requests reused a connection ${a.httpConnections.warmRequestsThatReused} times |`,
     ``,
     results.cache.summary,
+    ``,
+    `## Run queue and registry`,
+    ``,
+    `| measurement | figures | ratio |`,
+    `|---|---|---|`,
+    `| ${results.runs.queue.runs} ${results.runs.queue.workload}: through the queue vs started directly | ${results.runs.queue.usPerRun.queued} µs vs ${results.runs.queue.usPerRun.direct} µs per run (+${results.runs.queue.queueOverheadUsPerRun} µs) | **${results.runs.queue.ratio.queuedVsDirect}×** (goal ≤ 1.1) |`,
+    `| heap after ${results.runs.memory.samples.map((s) => `${s.runs}`).join(' / ')} finished runs of 100 KB | ${results.runs.memory.samples.map((s) => `${s.heapMB} MB (${s.held} held)`).join(' / ')} | growth from 100 to 1,000 runs: **${results.runs.memory.heapGrowthFrom100To1000RunsMB} MB** |`,
     ``,
     `## Bundle sizes (production)`,
     ``,

@@ -2,20 +2,25 @@
 //   node dist/cli.js run --agent claude [--json] [--cwd DIR] [options] PROMPT...
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentCatalog, type AgentEntry } from './core/agents/catalog';
-import { CliAgentProvider } from './core/agents/cliProvider';
 import type { AgentEvent, SeqEvent } from './core/agents/events';
-import type { AgentProvider, RunRequest } from './core/agents/provider';
+import type { ResponseCache } from './core/cache';
+import { findHttpAgent } from './core/http/httpAgents';
 import { locateCli } from './core/locate/cliLocator';
-import { ModelTranslator } from './core/models/modelNames';
-import { createHttpProvider } from './httpProviders';
+import { Detector } from './core/locate/detector';
 import { nullLogger, stderrLogger } from './core/log';
-import { AgentRun } from './core/run/agentRun';
-import { checkPrompt, UserInputError } from './core/run/prompt';
+import { ModelTranslator } from './core/models/modelNames';
+import { ProviderCache } from './core/providers/providerCache';
+import type { AgentRun } from './core/run/agentRun';
+import { createRun, type RunServices } from './core/run/assembly';
+import { AgentCatalog, type AgentEntry } from './core/run/catalog';
+import { UserInputError } from './core/run/prompt';
+import { RateLimits } from './core/run/rateLimit';
+import { RunQueue } from './core/run/runQueue';
+import { RunRegistry } from './core/run/runRegistry';
+import type { RunSpec } from './core/run/runSpec';
 import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
 import { defaultStorage, folderWorkspaceId, openHeadlessCache, runCacheCommand } from './headless/cacheCommand';
-import { CachingProvider, cliRunPlan, httpRunPlan, type CacheRunPlan, type ResponseCache } from './core/cache';
-import { once } from './core/util/once';
+import { createHttpProvider } from './httpProviders';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, timedOut: 124, cancelled: 130 } as const;
 
@@ -55,8 +60,39 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const prompt = args.prompt ?? (process.stdin.isTTY ? '' : await readStdin());
+  const logger = args.verbose ? stderrLogger('debug') : nullLogger;
+  // The response cache, keyed on the working folder; a headless run uses the
+  // agent's read-only mode by default, so it is cacheable. Opened on first use.
+  const storage = path.resolve(args.storage ?? defaultStorage());
+  let opened: Promise<ResponseCache | undefined> | undefined;
+  const openCache = () =>
+    (opened ??= openHeadlessCache(storage, { createSecret: true, logger }).then(
+      (c) => c.cache,
+      (err) => {
+        process.stderr.write(`agent-relay: running without the response cache: ${err instanceof Error ? err.message : String(err)}\n`);
+        return undefined;
+      },
+    ));
+  const providers = new ProviderCache();
+  const detector = new Detector();
+  const services: RunServices = {
+    catalog,
+    providers,
+    detect: (spec, scope, hints) => detector.detect(spec, scope, hints),
+    httpProviders: () => createHttpProvider,
+    apiKey: async (agentId) => {
+      const spec = findHttpAgent(agentId);
+      return (spec && process.env[spec.apiKeyEnv]) || undefined;
+    },
+    responseCache: async (spec) => (await openCache())?.workspace(folderWorkspaceId(spec.cwd)),
+    rateLimits: new RateLimits(),
+    logger: () => logger,
+  };
+  const registry = new RunRegistry({ queue: new RunQueue({ maxConcurrent: args.maxConcurrent }) });
+
+  let run: AgentRun;
   try {
-    checkPrompt(prompt, args.maxPromptKilobytes);
+    run = registry.submit(createRun(runSpecFromArgs(agent, prompt, args, new ModelTranslator()), services));
   } catch (err) {
     if (err instanceof UserInputError) {
       process.stderr.write(`${err.message}\n`);
@@ -64,41 +100,16 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-
-  const translator = new ModelTranslator();
-  const { provider, plan } = createProvider(agent, args, translator);
-  const logger = args.verbose ? stderrLogger('debug') : nullLogger;
-  // The response cache, keyed on the working folder; a headless run uses the
-  // agent's read-only mode by default, so it is cacheable.
-  let cache: ResponseCache | undefined;
-  let runProvider: AgentProvider = provider;
-  if (plan) {
-    try {
-      cache = (await openHeadlessCache(path.resolve(args.storage ?? defaultStorage()), { createSecret: true, logger })).cache;
-      runProvider = new CachingProvider(provider, { cache: cache.workspace(folderWorkspaceId(args.cwd)), describe: (r) => plan(r, args.noCache) });
-    } catch (err) {
-      process.stderr.write(`agent-relay: running without the response cache: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
-  }
-  const run = new AgentRun(
-    runProvider,
-    {
-      prompt,
-      cwd: path.resolve(args.cwd),
-      options: { model: translator.translate(agent.id, args.model), permissionMode: args.permissionMode, allowedTools: args.allowedTools },
-    },
-    { timeoutMs: args.timeoutSeconds * 1000, logger },
-  );
   run.onEvent(args.json ? printJson : printHuman);
 
   // Ctrl-C: stop the agent cleanly first; a second Ctrl-C kills the tree at once.
   let interrupts = 0;
   process.on('SIGINT', () => (++interrupts === 1 ? run.cancel() : run.killNow()));
-  process.on('SIGTERM', () => run.killNow());
+  process.on('SIGTERM', () => registry.dispose());
 
   const outcome = await run.done;
-  (provider as { dispose?(): void }).dispose?.();
-  await cache?.close();
+  providers.clear();
+  await (await opened)?.close();
   switch (outcome.status) {
     case 'succeeded':
       return EXIT.ok;
@@ -111,34 +122,33 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-type Plan = (request: RunRequest, bypass: boolean) => Promise<CacheRunPlan>;
-
-function createProvider(agent: AgentEntry, args: Extract<CliArgs, { command: 'run' }>, translator: ModelTranslator): { provider: AgentProvider; plan?: Plan } {
-  switch (agent.kind) {
-    case 'cli': {
-      const locate = once(() => locateCli(agent.spec, locatorContext(agent.id, args.agentPath)));
-      return {
-        provider: new CliAgentProvider(agent.spec, { locate }),
-        plan: async (request, bypass) => {
-          const d = await locate();
-          return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass);
-        },
-      };
-    }
-    case 'http': {
-      const spec = agent.spec;
-      const model = translator.translate(spec.id, args.model ?? spec.defaultModel) ?? spec.defaultModel;
-      const config = { baseUrl: args.baseUrl ?? spec.defaultBaseUrl, model, maxTokens: args.maxTokens };
-      return {
-        provider: createHttpProvider(spec.id, config, async () => process.env[spec.apiKeyEnv] || undefined),
-        plan: async (request, bypass) => httpRunPlan(spec, config, request, bypass),
-      };
-    }
-    case 'external':
-      return { provider: agent.provider };
+/** The run's settings, from the command line: the same plain RunSpec the extension resolves from its settings. */
+function runSpecFromArgs(agent: AgentEntry, prompt: string, args: Extract<CliArgs, { command: 'run' }>, translator: ModelTranslator): RunSpec {
+  const cwd = path.resolve(args.cwd);
+  const spec: RunSpec = {
+    agentId: agent.id,
+    prompt,
+    title: { prompt },
+    cwd,
+    scope: cwd,
+    timeoutMs: args.timeoutSeconds * 1000,
+    retries: args.retries,
+    maxPromptKilobytes: args.maxPromptKilobytes,
+    maxLineMegabytes: args.maxLineMegabytes,
+    cache: args.noCache ? 'bypass' : 'use',
+  };
+  if (agent.kind === 'cli') {
+    spec.cli = {
+      path: args.agentPath,
+      pathSettingKey: `--agent-path (or agentRelay.${agent.id}.path in VS Code)`,
+      options: { model: translator.translate(agent.id, args.model), permissionMode: args.permissionMode, allowedTools: args.allowedTools },
+    };
+  } else if (agent.kind === 'http') {
+    const model = translator.translate(agent.id, args.model ?? agent.spec.defaultModel) ?? agent.spec.defaultModel;
+    spec.http = { config: { baseUrl: args.baseUrl ?? agent.spec.defaultBaseUrl, model, maxTokens: args.maxTokens }, requestsPerMinute: args.requestsPerMinute };
   }
+  return spec;
 }
-
 
 function locatorContext(agentId: string, configuredPath?: string) {
   return {
@@ -173,6 +183,10 @@ function printHuman({ event }: SeqEvent): void {
       return line(`${e.isError ? '✗' : '↳'} ${e.output.split('\n')[0].slice(0, 200)}`);
     case 'notice':
       return line(`· ${e.message}`);
+    case 'retry':
+      return line(`· retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt} of ${e.maxAttempts}): ${e.reason}`);
+    case 'waiting':
+      return line(`· waiting ${(e.delayMs / 1000).toFixed(1)} s for the rate limit (${e.detail})`);
     case 'error':
       return line(`error: ${e.message}`);
     case 'usage': {

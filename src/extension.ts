@@ -5,6 +5,7 @@ import { CacheView } from './host/cacheView';
 import { registerCommands } from './host/commands';
 import { Relay } from './host/relay';
 import { RunPanel } from './host/runPanel';
+import { watchRuns } from './host/runWatchers';
 import { createApi, type AgentRelayApi } from './host/api';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
@@ -19,9 +20,10 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     vscode.window.registerTreeDataProvider('agentRelay.agents', new AgentsView(r)),
     vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),
     new CacheStatusBar(r.cache),
+    watchRuns(r),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
-        RunPanel.restore(panel, context.extensionUri, state, r.resolvePanelRun);
+        RunPanel.restore(panel, r, state);
       },
     }),
   );

@@ -21,6 +21,12 @@ export type CliArgs =
       /** Cache folder (default: the user's cache folder for Agent Relay). */
       storage?: string;
       noCache: boolean;
+      /** Runs at once (batches; one run needs one). */
+      maxConcurrent: number;
+      retries: number;
+      /** API agents: requests a minute to the base URL (0 = no limit). */
+      requestsPerMinute: number;
+      maxLineMegabytes: number;
     };
 
 export const USAGE = `Usage:
@@ -44,6 +50,11 @@ Options for run:
   --verbose                log to stderr
   --storage DIR            response-cache folder (default: your cache folder, e.g. ~/.cache/agent-relay)
   --no-cache               do not look up the response cache (the answer may still be stored)
+  --retries N              retry transient failures (connection refused, HTTP 429/5xx/529) up to N times before
+                           any answer arrived (default 2)
+  --requests-per-minute N  API agents: at most N requests a minute to the base URL (default: no limit)
+  --max-concurrent N       runs at once (default 3)
+  --max-line-mb N          fail a run whose agent writes a line longer than N MB (default 64)
 The cache is keyed on this folder (the working directory or --cwd) and signed with
 AGENT_RELAY_CACHE_SECRET, else a key file readable only by you beside the cache
 (the weaker option: anyone who can read it can forge entries).
@@ -73,6 +84,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     maxPromptKilobytes: 512,
     verbose: false,
     noCache: false,
+    maxConcurrent: 3,
+    retries: 2,
+    requestsPerMinute: 0,
+    maxLineMegabytes: 64,
   };
   const words: string[] = [];
   let fromStdin = false;
@@ -103,6 +118,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--verbose': out.verbose = true; break;
       case '--storage': out.storage = value(); break;
       case '--no-cache': out.noCache = true; break;
+      case '--retries': out.retries = Math.min(10, Math.floor(number())); break;
+      case '--requests-per-minute': out.requestsPerMinute = number(); break;
+      case '--max-concurrent': out.maxConcurrent = Math.max(1, Math.floor(number())); break;
+      case '--max-line-mb': out.maxLineMegabytes = Math.max(1, number()); break;
       case '-': fromStdin = true; break;
       case '--': words.push(...rest.slice(i + 1)); i = rest.length; break;
       default:

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AgentEntry } from '../core/agents/catalog';
+import type { AgentEntry } from '../core/run/catalog';
 import { agentStatus, runFolder } from './pickers';
 import type { Relay } from './relay';
 import { agentOptions, httpProviderSettings } from './settings';

@@ -1,8 +1,40 @@
 import type * as vscode from 'vscode';
 import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
+import type { AgentRun, RunState } from '../core/run/agentRun';
 import { runFolder } from './pickers';
-import type { Relay, RunHandle } from './relay';
+import type { Relay } from './relay';
+
+/** What the public API hands out about a run: a view of the registry's run, never a copy. */
+export interface RunHandle {
+  readonly id: string;
+  readonly agentId: string;
+  readonly done: Promise<RunOutcome>;
+  /** Root process id while the agent runs (CLI agents). */
+  readonly pid: number | undefined;
+  /** `queued` until the run queue starts it, then `running`, then `finished` (added in 0.2; version 1 callers may ignore it). */
+  readonly state: RunState;
+  /** The run's events so far (for a live run, everything; see docs/providers.md). */
+  events(): readonly SeqEvent[];
+  /** Stops the run; a queued run never starts. */
+  cancel(): void;
+}
+
+export function toHandle(run: AgentRun): RunHandle {
+  return {
+    id: run.id,
+    agentId: run.agentId,
+    done: run.done,
+    get pid() {
+      return run.pid;
+    },
+    get state() {
+      return run.state;
+    },
+    events: () => run.eventsAfter(0),
+    cancel: () => run.cancel(),
+  };
+}
 
 /** What `activate()` returns to other extensions (`vscode.extensions.getExtension(...).exports`). */
 export interface AgentRelayApi {
@@ -17,9 +49,9 @@ export interface AgentRelayApi {
   registerProvider(provider: AgentProvider): vscode.Disposable;
   /** Where an agent's CLI is and which version it reports. */
   detect(agentId: string): Promise<AgentDetection>;
-  /** A run started in this window, by id (as returned by the "Run Agent…" command). */
+  /** A run of this window, by id (as returned by the "Run Agent…" command); the newest finished runs are kept. */
   getRun(runId: string): RunHandle | undefined;
-  /** Runs started in this window, oldest first. */
+  /** Runs of this window (queued, running, and the newest finished ones), oldest first. */
   listRuns(): RunHandle[];
 }
 
@@ -32,7 +64,7 @@ export interface AgentDetection {
   message?: string;
 }
 
-export type { AgentEvent, AgentProvider, EmitEvent, RunContext, RunHandle, RunOutcome, RunRequest, SeqEvent };
+export type { AgentEvent, AgentProvider, EmitEvent, RunContext, RunOutcome, RunRequest, SeqEvent };
 
 export function createApi(relay: Relay): AgentRelayApi {
   return {
@@ -57,7 +89,10 @@ export function createApi(relay: Relay): AgentRelayApi {
         ? { agentId, found: true, path: d.path, foundBy: d.foundBy, version: await d.version() }
         : { agentId, found: false, message: d.message };
     },
-    getRun: (runId) => relay.getRun(runId),
-    listRuns: () => relay.listRuns(),
+    getRun: (runId) => {
+      const run = relay.runs.get(runId);
+      return run && toHandle(run);
+    },
+    listRuns: () => relay.runs.all().map(toHandle),
   };
 }

@@ -6,6 +6,7 @@ import { showDoctorReport } from './doctor';
 import { agentStatus, askPrompt, pickAgent, runFolder, selectionContext } from './pickers';
 import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
+import { startRun } from './runs';
 import { runSettings } from './settings';
 
 /** Arguments "Run Agent…" accepts, so keybindings and tests can skip the pickers. */
@@ -106,23 +107,27 @@ async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: Run
     prompt = answer.prompt;
     attach = answer.attach;
   }
-  const handle = relay.startRun(agent.id, prompt, { folder, context: attach ? context : undefined, showPanel: args.showPanel, noCache: args.noCache });
-  return handle.id;
+  return startRun(relay, agent.id, prompt, { folder, context: attach ? context : undefined, showPanel: args.showPanel, noCache: args.noCache }).id;
 }
 
 async function cancelRun(relay: Relay, runId?: string): Promise<void> {
-  const active = relay.activeRuns();
+  const active = relay.runs.active();
   const target =
-    (runId && active.find((r) => r.info.runId === runId)) ||
-    active.find((r) => r.info.runId === RunPanel.activeRunId()) ||
+    (runId && active.find((r) => r.id === runId)) ||
+    active.find((r) => r.id === RunPanel.activeRunId()) ||
     (active.length === 1 ? active[0] : undefined);
-  if (target) return target.run.cancel();
+  if (target) return target.cancel();
   if (!active.length) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: no run is in progress.'));
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    active.map((r) => ({ label: r.info.agentName, description: r.info.prompt.slice(0, 80), run: r.run })),
+    active.map((r) => ({
+      label: r.label.agentName,
+      description: r.state === 'queued' ? vscode.l10n.t('queued') : undefined,
+      detail: r.label.prompt.replace(/\s+/g, ' ').slice(0, 80),
+      run: r,
+    })),
     { title: vscode.l10n.t('Cancel which run?') },
   );
   pick?.run.cancel();

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentEntry } from '../core/agents/catalog';
+import type { AgentEntry } from '../core/run/catalog';
 import type { AttachedContext } from '../core/run/prompt';
 import type { Relay } from './relay';
 import { httpProviderSettings } from './settings';

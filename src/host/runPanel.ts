@@ -3,49 +3,62 @@ import type { SeqEvent } from '../core/agents/events';
 import type { AgentRun } from '../core/run/agentRun';
 import { assertNever, VIEW_TYPE, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
 import { panelHtml, panelResourceRoots } from './panelHtml';
+import type { Relay } from './relay';
+import { canRerun, rerunWithoutCache } from './runs';
 
-/** A run the panel can show: the live run (if this window still has it) and its header info. */
-export interface PanelRun {
-  run: AgentRun;
-  info: RunInfo;
-  /** Runs the same prompt again, skipping the cache lookup. */
-  rerunWithoutCache?(): unknown;
+/** What the panel shows about a run of the registry. */
+export function runInfo(relay: Relay, run: AgentRun): RunInfo {
+  const r = run.record;
+  return {
+    runId: r.id,
+    agentId: r.agentId,
+    agentName: r.agentName,
+    prompt: r.prompt,
+    context: r.context,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    state: r.state,
+    queuePosition: relay.runs.queuePosition(run),
+    canRerun: canRerun(run),
+  };
 }
 
 /**
- * The webview panel of one run. The webview is not kept alive while hidden, so
- * `postMessage` would silently drop events then; instead the panel posts only
- * after the webview said `ready`, and every `ready` (first load, shown again,
- * restored after reload, or a detected gap) is answered with the events after
- * the sequence number the webview already has.
+ * The webview panel of one run, which it reads from the run registry. The
+ * webview is not kept alive while hidden, so `postMessage` would silently drop
+ * events then; instead the panel posts only after the webview said `ready`,
+ * and every `ready` (first load, shown again, restored after reload, or a
+ * detected gap) is answered with the events after the sequence number the
+ * webview already has.
  */
 export class RunPanel implements vscode.Disposable {
   private static readonly open = new Map<string, RunPanel>();
   private readonly disposables: vscode.Disposable[] = [];
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: Array<() => void> = [];
   private ready = false;
   private pending: SeqEvent[] = [];
   private flushScheduled = false;
-  private bound: PanelRun | undefined;
+  private bound: AgentRun | undefined;
+  private rerunning = false;
   private disposed = false;
 
-  /** Opens a new panel for a run. */
-  static show(extensionUri: vscode.Uri, target: PanelRun, resolve: (runId: string) => PanelRun | undefined): RunPanel {
+  /** Opens a new panel for a run of the registry. */
+  static show(relay: Relay, run: AgentRun): RunPanel {
     // New runs join the column where run panels already are, instead of splitting the editor again.
     const column = [...RunPanel.open.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
-      panelTitle(target.info),
+      panelTitle(run.label.agentName, run.label.prompt),
       { viewColumn: column ?? vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, localResourceRoots: panelResourceRoots(extensionUri) },
+      { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri) },
     );
-    return new RunPanel(panel, extensionUri, resolve, target.info.runId);
+    return new RunPanel(panel, relay, run.id);
   }
 
   /** Re-attaches a panel VS Code restored after a reload. */
-  static restore(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: PanelState | undefined, resolve: (runId: string) => PanelRun | undefined): RunPanel {
-    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(extensionUri) };
-    return new RunPanel(panel, extensionUri, resolve, state?.runId);
+  static restore(panel: vscode.WebviewPanel, relay: Relay, state: PanelState | undefined): RunPanel {
+    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri) };
+    return new RunPanel(panel, relay, state?.runId);
   }
 
   static forRun(runId: string): RunPanel | undefined {
@@ -60,11 +73,11 @@ export class RunPanel implements vscode.Disposable {
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    private readonly resolve: (runId: string) => PanelRun | undefined,
+    private readonly relay: Relay,
     private runId: string | undefined,
   ) {
     if (runId) RunPanel.open.set(runId, this);
+    const extensionUri = relay.context.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     panel.webview.html = panelHtml(panel.webview, extensionUri, runId);
     this.disposables.push(
@@ -86,10 +99,17 @@ export class RunPanel implements vscode.Disposable {
       case 'ready':
         return this.onReady(msg.runId ?? this.runId, msg.afterSeq);
       case 'cancel':
-        return this.bound?.run.cancel();
-      case 'rerunWithoutCache':
-        this.bound?.rerunWithoutCache?.();
+        // Only the run this panel shows: a stale or forged id does nothing.
+        if (msg.runId === this.runId) this.bound?.cancel();
         return;
+      case 'rerunWithoutCache': {
+        const run = this.bound;
+        // Once per click, and only for an answer that really came from the cache: a fresh run is billed.
+        if (!run || msg.runId !== this.runId || this.rerunning || run.outcome?.fromCache !== true) return;
+        this.rerunning = true;
+        rerunWithoutCache(this.relay, run);
+        return;
+      }
       default:
         assertNever(msg);
     }
@@ -102,21 +122,28 @@ export class RunPanel implements vscode.Disposable {
       this.runId = runId;
       RunPanel.open.set(runId, this);
     }
-    const target = this.bound ?? this.resolve(runId);
-    if (!target) {
+    const run = this.bound ?? this.relay.runs.get(runId);
+    if (!run) {
       void this.post({ type: 'runUnavailable', runId });
       return;
     }
-    if (!this.bound) {
-      this.bound = target;
-      this.panel.title = panelTitle(target.info);
-      this.unsubscribe = target.run.onEvent((e) => this.enqueue(e));
-    }
+    if (!this.bound) this.bind(run);
     this.ready = true;
     this.pending = [];
-    void this.post({ type: 'attach', run: target.info });
-    const backlog = target.run.eventsAfter(afterSeq);
+    void this.post({ type: 'attach', run: runInfo(this.relay, run) });
+    const backlog = run.eventsAfter(afterSeq);
     if (backlog.length) void this.post({ type: 'events', runId, events: backlog });
+  }
+
+  private bind(run: AgentRun): void {
+    this.bound = run;
+    this.panel.title = panelTitle(run.label.agentName, run.label.prompt);
+    this.unsubscribe.push(
+      run.onEvent((e) => this.enqueue(e)),
+      this.relay.runs.onDidChange((c) => {
+        if (c.run === run && c.kind === 'changed' && this.ready) void this.post({ type: 'state', run: runInfo(this.relay, run) });
+      }),
+    );
   }
 
   private enqueue(e: SeqEvent): void {
@@ -141,19 +168,19 @@ export class RunPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.runId && RunPanel.open.get(this.runId) === this) RunPanel.open.delete(this.runId);
-    this.unsubscribe?.();
-    // Closing the panel of a live run stops it: a run nobody can see or cancel is a leak.
-    if (this.bound?.run.isRunning) this.bound.run.cancel();
+    for (const u of this.unsubscribe.splice(0)) u();
+    // Closing the panel of a live (or queued) run stops it: a run nobody can see or cancel is a leak.
+    if (this.bound?.isActive) this.bound.cancel();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
 }
 
-function panelTitle(info: RunInfo): string {
-  const words = info.prompt.replace(/\s+/g, ' ').trim();
+function panelTitle(agentName: string, prompt: string): string {
+  const words = prompt.replace(/\s+/g, ' ').trim();
   return vscode.l10n.t({
     message: '{0}: {1}',
-    args: [info.agentName, words.length > 30 ? words.slice(0, 30) + '…' : words],
-    comment: 'A run panel\'s title: {0} is the agent, {1} the start of the prompt',
+    args: [agentName, words.length > 30 ? words.slice(0, 30) + '…' : words],
+    comment: "A run panel's title: {0} is the agent, {1} the start of the prompt",
   });
 }

@@ -26,13 +26,28 @@ export function agentOptions(agentId: string, scope?: vscode.ConfigurationScope)
   };
 }
 
-export function runSettings(scope?: vscode.ConfigurationScope): { timeoutMs: number; attachSelection: boolean; maxPromptKilobytes: number } {
+export function runSettings(scope?: vscode.ConfigurationScope): { timeoutMs: number; attachSelection: boolean; maxPromptKilobytes: number; retries: number; maxLineMegabytes: number } {
   const c = section(scope);
   return {
     timeoutMs: Math.max(0, c.get<number>('run.timeoutMinutes', 30)) * 60_000,
     attachSelection: c.get<boolean>('run.attachSelection', true),
     maxPromptKilobytes: Math.max(1, c.get<number>('run.maxPromptKilobytes', 512)),
+    retries: Math.min(10, Math.max(0, Math.floor(c.get<number>('run.retries', 2)))),
+    maxLineMegabytes: Math.max(1, c.get<number>('run.maxLineMegabytes', 64)),
   };
+}
+
+/** The window's run queue: runs at once, overall and per agent. */
+export function queueSettings(): { maxConcurrent: number; perAgent: Record<string, number> } {
+  const c = section();
+  const perAgent: Record<string, number> = {};
+  for (const [id, n] of Object.entries(c.get<Record<string, unknown>>('run.maxConcurrentPerAgent') ?? {})) if (typeof n === 'number' && n >= 1) perAgent[id] = Math.floor(n);
+  return { maxConcurrent: Math.max(1, Math.floor(c.get<number>('run.maxConcurrent', 3))), perAgent };
+}
+
+/** Requests a minute to an API at its base URL (0 = no limit). */
+export function requestsPerMinute(agentId: string, scope?: vscode.ConfigurationScope): number {
+  return Math.max(0, section(scope).get<number>(`${agentId}.requestsPerMinute`, 0));
 }
 
 /** Settings of an HTTP provider, with the model name as the user wrote it (translate before use). */

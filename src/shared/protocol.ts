@@ -2,7 +2,7 @@
 // Both bundles import these types; nothing else crosses the boundary.
 import type { SeqEvent } from '../core/agents/events';
 
-/** What the panel shows about the run it is bound to. */
+/** What the panel shows about the run it is bound to, besides its events. */
 export interface RunInfo {
   runId: string;
   agentId: string;
@@ -11,12 +11,21 @@ export interface RunInfo {
   prompt: string;
   /** Label of the attached context, if any ("src/app.ts:10-24"). */
   context?: string;
-  startedAt: number;
+  createdAt: number;
+  /** When it left the queue and started. */
+  startedAt?: number;
+  state: 'queued' | 'running' | 'finished';
+  /** Its place in the queue while it waits (1 = next to start). */
+  queuePosition?: number;
+  /** Whether Run Again Without Cache can be offered (this window can start it again). */
+  canRerun?: boolean;
 }
 
 export type HostToWebview =
   /** Host → webview, answering `ready`: which run this panel shows. */
   | { type: 'attach'; run: RunInfo }
+  /** Host → webview: the run's state or place in the queue changed. */
+  | { type: 'state'; run: RunInfo }
   /** Host → webview: run events in order; `seq` numbers are dense, so a gap means something was missed. */
   | { type: 'events'; runId: string; events: SeqEvent[] }
   /** Host → webview, answering `ready` after a reload: the host no longer has this run (the window reloaded). */

@@ -16,6 +16,8 @@ export interface Transcript {
   usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
   /** What the response cache did: a hit (answer replayed) or whether this run was stored. */
   cache?: CacheEvent;
+  /** What the run waits for right now (a retry, the rate limit), until its next event. */
+  waiting?: string;
   outcome?: RunOutcome;
 }
 
@@ -29,7 +31,14 @@ export function emptyTranscript(): Transcript {
  */
 export function applyEvent(t: Transcript, e: AgentEvent): number {
   const last = t.items[t.items.length - 1];
+  t.waiting = undefined;
   switch (e.type) {
+    case 'retry':
+      t.waiting = `Retrying (attempt ${e.attempt} of ${e.maxAttempts})…`;
+      return t.items.push({ kind: 'notice', message: `Retrying in ${formatDelay(e.delayMs)} (attempt ${e.attempt} of ${e.maxAttempts}): ${e.reason}` }) - 1;
+    case 'waiting':
+      t.waiting = 'Waiting for the rate limit…';
+      return t.items.push({ kind: 'notice', message: `Waiting ${formatDelay(e.delayMs)} for the rate limit: ${e.detail}.` }) - 1;
     case 'started':
       t.model = e.model;
       t.agentVersion = e.agentVersion;
@@ -104,6 +113,11 @@ function formatAge(ms: number): string {
   return `${Math.round(s / 86400)} d`;
 }
 
+/** "4 s", "0.8 s": a wait announced ahead. */
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${(Math.max(0, ms) / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
@@ -112,11 +126,18 @@ function formatCost(usd: number): string {
   return `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)}`;
 }
 
+/** "Queued", "Queued (2nd in line)". */
+export function formatQueued(position: number | undefined): string {
+  if (!position) return 'Queued';
+  const suffix = position % 100 >= 11 && position % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][position % 10] ?? 'th';
+  return position === 1 ? 'Queued (next in line)' : `Queued (${position}${suffix} in line)`;
+}
+
 /** Footer figures, formatted. */
 export function formatFooter(t: Transcript, now: number, startedAt: number): { status: string; duration: string; tokens: string; cost: string } {
   const o = t.outcome;
   const status = !o
-    ? 'Running…'
+    ? (t.waiting ?? 'Running…')
     : o.status === 'succeeded'
       ? 'Done'
       : o.status === 'cancelled'

@@ -1,5 +1,5 @@
 import { assertNever, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
-import { applyEvent, emptyTranscript, formatCacheBadge, formatFooter, type Transcript } from '../shared/transcript';
+import { applyEvent, emptyTranscript, formatCacheBadge, formatFooter, formatQueued, type Transcript } from '../shared/transcript';
 import type { SeqEvent } from '../core/agents/events';
 import { TranscriptView } from './transcriptView';
 
@@ -52,15 +52,16 @@ function drawChrome(): void {
   $('context').textContent = run?.context ? `+ ${run.context}` : '';
   $('cache').textContent = formatCacheBadge(transcript);
   $('model').textContent = [transcript.model, transcript.agentVersion && `v${transcript.agentVersion}`].filter(Boolean).join(' · ');
+  const queued = run?.state === 'queued' && !transcript.outcome;
   const f = formatFooter(transcript, Date.now(), run?.startedAt ?? Date.now());
-  const status = unavailable && !transcript.outcome ? 'Ended when the window reloaded' : f.status;
+  const status = unavailable && !transcript.outcome ? 'Ended when the window reloaded' : queued ? formatQueued(run?.queuePosition) : f.status;
   $('status').textContent = status;
-  $('status').dataset.state = transcript.outcome?.status ?? (unavailable ? 'unavailable' : 'running');
-  $('duration').textContent = f.duration;
+  $('status').dataset.state = transcript.outcome?.status ?? (unavailable ? 'unavailable' : queued ? 'queued' : 'running');
+  $('duration').textContent = queued ? '' : f.duration;
   $('tokens').textContent = f.tokens;
   $('cost').textContent = f.cost;
   cancelButton.hidden = Boolean(transcript.outcome) || unavailable;
-  rerunButton.hidden = !(transcript.outcome && transcript.cache?.status === 'hit') || unavailable;
+  rerunButton.hidden = !(transcript.outcome?.fromCache && run?.canRerun) || unavailable;
 }
 
 /** setState is not free with big transcripts: at most twice a second, and at the end. */
@@ -100,6 +101,12 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       runId = data.run.runId;
       scheduleDraw();
       return;
+    case 'state':
+      if (data.run.runId === runId) {
+        run = data.run;
+        scheduleDraw();
+      }
+      return;
     case 'events':
       if (data.runId === runId) onEvents(data.events);
       return;
@@ -119,11 +126,14 @@ cancelButton.addEventListener('click', () => {
 });
 
 rerunButton.addEventListener('click', () => {
-  if (runId) vscode.postMessage({ type: 'rerunWithoutCache', runId });
+  // One click, one billed run: the button stays disabled (the host also ignores repeats).
+  if (rerunButton.disabled || !runId) return;
+  rerunButton.disabled = true;
+  vscode.postMessage({ type: 'rerunWithoutCache', runId });
 });
 
 // The footer's clock ticks while the run is live.
-setInterval(() => !transcript.outcome && !unavailable && run && drawChrome(), 1000);
+setInterval(() => !transcript.outcome && !unavailable && run?.state === 'running' && drawChrome(), 1000);
 
 view.render(transcript, []);
 drawChrome();

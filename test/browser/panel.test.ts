@@ -9,13 +9,13 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AgentEvent, SeqEvent } from '../../src/core/agents/events';
 import { renderPanelHtml } from '../../src/shared/panelHtml';
-import type { HostToWebview, PanelState, WebviewToHost } from '../../src/shared/protocol';
+import type { HostToWebview, PanelState, RunInfo, WebviewToHost } from '../../src/shared/protocol';
 import { launchChromium } from '../support/chromium';
 import { waitFor } from '../support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const RUN = 'run-1234';
-const INFO = { runId: RUN, agentId: 'claude', agentName: 'Claude Code', prompt: 'Explain', startedAt: Date.now() };
+const INFO: RunInfo = { runId: RUN, agentId: 'claude', agentName: 'Claude Code', prompt: 'Explain', createdAt: Date.now(), startedAt: Date.now(), state: 'running' };
 
 function seq(events: AgentEvent[], from = 1): SeqEvent[] {
   return events.map((event, i) => ({ seq: from + i, at: i, event }));

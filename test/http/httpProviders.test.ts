@@ -5,7 +5,9 @@ import * as assert from 'node:assert/strict';
 import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
 import type { HttpProviderConfig } from '../../src/core/http/httpAgents';
 import { AgentRun } from '../../src/core/run/agentRun';
-import { createHttpProvider, type DisposableProvider } from '../../src/httpProviders';
+import { createHttpProvider } from '../../src/httpProviders';
+
+type DisposableProvider = ReturnType<typeof createHttpProvider>;
 import { ModelServer } from '../support/modelServer';
 import { waitFor } from '../support/processes';
 import { startCli, texts } from '../cli/harness';
@@ -35,7 +37,7 @@ for (const kind of ['anthropic', 'openai'] as const) {
         events.push(e.event);
         if (cancelWhen?.(e.event)) r.cancel();
       });
-      return { events, outcome: await r.done };
+      return { events, outcome: await r.start() };
     }
     const text = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
 

@@ -64,8 +64,18 @@ export class ModelServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** What to answer a conversation (every wire format asks here). */
+  /** Requests seen per FLAKY name. */
+  private readonly flaky = new Map<string, number>();
+
+  /** What to answer a conversation (every wire format asks here); FLAKY directives are counted here. */
   plan(c: Conversation): Plan {
+    const flaky = /FLAKY:([\w-]+):(\d+):(\d{3})/.exec(c.userText);
+    if (flaky) {
+      const seen = (this.flaky.get(flaky[1]) ?? 0) + 1;
+      this.flaky.set(flaky[1], seen);
+      const retryAfter = /RETRY_AFTER:(\d+)/.exec(c.userText);
+      if (seen <= Number(flaky[2])) return { kind: 'error', status: Number(flaky[3]), message: `Mock error (HTTP ${flaky[3]})`, retryAfter: retryAfter ? Number(retryAfter[1]) : undefined };
+    }
     return planReply(c, this.replyOptions);
   }
 

@@ -1,26 +1,34 @@
 import * as assert from 'node:assert/strict';
 import type { AgentEvent, RunOutcome } from '../../src/core/agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../../src/core/agents/provider';
-import { AgentRun } from '../../src/core/run/agentRun';
+import { AgentRun, type RunState } from '../../src/core/run/agentRun';
 
 /** A provider driven by a script, standing in for a process. */
-function scripted(script: (ctx: RunContext) => Promise<RunOutcome>): AgentProvider {
-  return { id: 'fake', displayName: 'Fake', run: (_req: RunRequest, ctx: RunContext) => script(ctx) };
+function scripted(script: (ctx: RunContext) => Promise<RunOutcome>): AgentProvider & { calls: number } {
+  const p = { id: 'fake', displayName: 'Fake', calls: 0, run: (_req: RunRequest, ctx: RunContext) => (p.calls++, script(ctx)) };
+  return p;
 }
 const REQUEST: RunRequest = { prompt: 'p', cwd: '/', options: {} };
 const ok = (durationMs = 1): RunOutcome => ({ status: 'succeeded', durationMs });
 
 describe('AgentRun', () => {
-  it('numbers events densely from 1 and ends with exactly one done', async () => {
-    const run = new AgentRun(scripted(async ({ emit }) => {
+  it('waits queued until start(), then numbers events densely from 1 and ends with exactly one done', async () => {
+    const provider = scripted(async ({ emit }) => {
       emit({ type: 'text', text: 'a' });
       emit({ type: 'text', text: 'b' });
       return ok();
-    }), REQUEST);
+    });
+    const run = new AgentRun(provider, REQUEST);
+    const states: RunState[] = [];
+    run.onState((r) => states.push(r.state));
+    await Promise.resolve();
+    assert.equal(run.state, 'queued');
+    assert.equal(provider.calls, 0, 'constructing a run must not start it');
     const seen: number[] = [];
     run.onEvent((e) => seen.push(e.seq));
-    const outcome = await run.done;
+    const outcome = await run.start();
     assert.equal(outcome.status, 'succeeded');
+    assert.deepEqual(states, ['running', 'finished']);
     assert.deepEqual(seen, [1, 2, 3]);
     const all = run.eventsAfter(0);
     assert.equal(all[all.length - 1].event.type, 'done');
@@ -29,31 +37,51 @@ describe('AgentRun', () => {
     assert.equal(run.lastSeq, 3);
     assert.equal(run.metrics.textChars, 2);
     assert.ok(run.metrics.firstOutputMs !== undefined);
+    assert.equal(run.record.state, 'finished');
+    assert.ok(run.record.startedAt! >= run.record.createdAt && run.record.finishedAt! >= run.record.startedAt!);
   });
 
-  it('a subscriber attached right after construction misses nothing', async () => {
-    const run = new AgentRun(scripted(async ({ emit }) => (emit({ type: 'notice', message: 'first' }), ok())), REQUEST);
-    const types: AgentEvent['type'][] = [];
-    run.onEvent((e) => types.push(e.event.type));
-    await run.done;
-    assert.deepEqual(types, ['notice', 'done']);
+  it('start() twice starts the provider once', async () => {
+    const provider = scripted(async () => ok());
+    const run = new AgentRun(provider, REQUEST);
+    const [a, b] = await Promise.all([run.start(), run.start()]);
+    assert.equal(a, b);
+    assert.equal(provider.calls, 1);
   });
 
-  it('cancel aborts the provider with reason "cancelled"', async () => {
+  it('a run cancelled while queued finishes as cancelled and never calls its provider', async () => {
+    const provider = scripted(async () => ok());
+    const run = new AgentRun(provider, REQUEST);
+    let cleaned = 0;
+    run.addCleanup(() => cleaned++);
+    run.cancel();
+    assert.equal(run.state, 'finished');
+    assert.equal((await run.done).status, 'cancelled');
+    assert.equal((await run.start()).status, 'cancelled', 'a late start() of a cancelled run does nothing');
+    assert.equal(provider.calls, 0);
+    assert.equal(cleaned, 1);
+    assert.deepEqual(run.eventsAfter(0).map((e) => e.event.type), ['done']);
+  });
+
+  it('cancel aborts a running provider with reason "cancelled"', async () => {
     const run = new AgentRun(scripted(({ signal }) => new Promise((resolve) => {
-      // The contract: a provider checks for an abort that came before it started.
       if (signal.aborted) return resolve({ status: signal.reason, durationMs: 0 });
       signal.addEventListener('abort', () => resolve({ status: signal.reason, durationMs: 0 }));
     })), REQUEST);
+    void run.start();
     run.cancel();
     run.cancel(); // idempotent
     assert.equal((await run.done).status, 'cancelled');
   });
 
-  it('times out with reason "timed-out"', async () => {
+  it('times out with reason "timed-out", counting from start() and not from creation', async () => {
     const run = new AgentRun(scripted(({ signal }) => new Promise((resolve) => {
       signal.addEventListener('abort', () => resolve({ status: signal.reason, durationMs: 0 }));
     })), REQUEST, { timeoutMs: 30 });
+    // Longer than the limit in the queue: the clock has not started, so the run is still waiting.
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(run.state, 'queued');
+    void run.start();
     assert.equal((await run.done).status, 'timed-out');
   });
 
@@ -61,7 +89,7 @@ describe('AgentRun', () => {
     const run = new AgentRun(scripted(async () => {
       throw new Error('boom');
     }), REQUEST);
-    const outcome = await run.done;
+    const outcome = await run.start();
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.message, 'boom');
     assert.deepEqual(run.eventsAfter(0).map((e) => e.event.type), ['error', 'done']);
@@ -74,24 +102,30 @@ describe('AgentRun', () => {
       throw new Error('listener bug');
     });
     run.onEvent(() => other++);
-    assert.equal((await run.done).status, 'succeeded');
+    assert.equal((await run.start()).status, 'succeeded');
     assert.equal(other, 2);
   });
 
-  it('records nothing after done and knows its process for deactivate', async () => {
+  it('records nothing after done, knows its process for deactivate, and runs its cleanups once', async () => {
     let kills = 0;
     let late: ((e: AgentEvent) => void) | undefined;
+    let cleaned = 0;
     const run = new AgentRun(scripted(async ({ emit, onProcess }) => {
       onProcess?.(() => kills++, 4242);
       late = emit;
+      run.killNow(); // the window closes while the process runs
       return ok();
     }), REQUEST);
-    assert.equal(run.isRunning, true);
-    await run.done;
+    run.addCleanup(() => cleaned++);
+    await run.start();
+    assert.equal(kills, 1);
+    assert.equal(run.pid, 4242);
     late!({ type: 'text', text: 'too late' });
     assert.equal(run.eventsAfter(0).length, 1);
-    assert.equal(run.pid, 4242);
-    run.killNow();
+    run.killNow(); // after the end: nothing left to kill
     assert.equal(kills, 1);
+    assert.equal(cleaned, 1);
+    run.addCleanup(() => cleaned++); // added after the end: runs at once
+    assert.equal(cleaned, 2);
   });
 });

@@ -18,6 +18,26 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(SRC, f)), []);
   });
 
+  it('core folders import only from folders below them: no cycles between concepts', () => {
+    // Lowest first. A folder may import from its own layer's other folders only when listed there together.
+    const layers = [['util', 'log', 'stream', 'models', 'process'], ['agents'], ['locate', 'http'], ['cli'], ['cache', 'providers'], ['run']];
+    const rank = new Map(layers.flatMap((names, i) => names.map((n) => [n, i] as const)));
+    const core = path.join(SRC, 'core');
+    const problems: string[] = [];
+    for (const f of files(core)) {
+      const from = path.relative(core, f).split(path.sep);
+      if (from.length < 2) continue; // files at the core's top may use any folder
+      const folder = from[0];
+      assert.ok(rank.has(folder), `core/${folder} has no layer in this test: add it`);
+      for (const m of readFileSync(f, 'utf8').matchAll(/from '(\.\.\/[^']+)'/g)) {
+        const target = path.relative(core, path.resolve(path.dirname(f), m[1])).split(path.sep)[0];
+        if (target === folder || !rank.has(target)) continue;
+        if (rank.get(target)! >= rank.get(folder)!) problems.push(`core/${from.join('/')} imports core/${target}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it('the webview imports only types from the core (it runs in a browser)', () => {
     for (const f of files(path.join(SRC, 'webview'))) {
       for (const m of readFileSync(f, 'utf8').matchAll(/^import (type )?.*from ['"](\.\.\/core\/[^'"]+)['"]/gm)) {

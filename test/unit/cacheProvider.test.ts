@@ -38,7 +38,7 @@ async function run(provider: AgentProvider, request = REQUEST): Promise<{ events
   const r = new AgentRun(provider, request);
   const events: AgentEvent[] = [];
   r.onEvent((e) => events.push(e.event));
-  const outcome = await r.done;
+  const outcome = await r.start();
   return { events, outcome, run: r };
 }
 
@@ -132,7 +132,7 @@ describe('CachingProvider', () => {
       events.push(e.event);
       if (e.event.type === 'text') r.cancel();
     });
-    assert.equal((await r.done).status, 'cancelled');
+    assert.equal((await r.start()).status, 'cancelled');
     assert.deepEqual(cacheEvents(events).at(-1), { type: 'cache', status: 'not-stored', reason: 'the run was cancelled' });
     assert.equal((await cache.workspace(WS).stats()).stored, 0);
   });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { AgentCatalog } from '../../src/core/agents/catalog';
+import { AgentCatalog } from '../../src/core/run/catalog';
 import type { AgentProvider } from '../../src/core/agents/provider';
 import { ModelTranslator, MODEL_TABLE } from '../../src/core/models/modelNames';
 import { ProviderCache } from '../../src/core/providers/providerCache';
@@ -111,7 +111,9 @@ describe('AgentCatalog', () => {
     assert.equal(c.find('acme.echo')?.kind, 'external');
     assert.throws(() => c.register(fakeProvider('acme.echo')), /already registered/);
     assert.throws(() => c.register(fakeProvider('claude')), /already registered/);
-    assert.throws(() => c.register(fakeProvider('../bad id')), /Invalid provider id/);
+    assert.throws(() => c.register(fakeProvider('../bad id')), /Invalid agent id/);
+    for (const bad of ['Acme.Echo', '-flag', '.hidden', 'x'.repeat(65), '']) assert.throws(() => c.register(fakeProvider(bad)), /Invalid agent id/, bad);
+    assert.doesNotThrow(() => c.register(fakeProvider('a'.repeat(64)))());
     remove();
     assert.equal(c.find('acme.echo'), undefined);
     assert.match(c.unknownMessage('nope'), /Known agents: claude, /);

@@ -53,6 +53,9 @@ describe('ClaudeStreamParser on real Claude Code 2.1.197 transcripts', () => {
     assert.match(outcome.message!, /Failed to authenticate/);
     assert.match(outcome.message!, /401/);
     assert.doesNotMatch(outcome.message!, /\(HTTP 401\).*\(HTTP 401\)/, 'the status is not repeated');
+    assert.equal(outcome.httpStatus, 401);
+    // The synthetic message carrying the error is not an answer: shown once, as the failure.
+    assert.deepEqual(ofType(events, 'text'), []);
     assert.ok(ofType(events, 'notice').some((n) => /retry 1 of 1/.test(n.message)));
   });
 

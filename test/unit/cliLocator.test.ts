@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { claudeAgent } from '../../src/core/agents/claude';
 import { locateCli, type LocatorContext } from '../../src/core/locate/cliLocator';
 import { DetectionCache } from '../../src/core/locate/detectionCache';
-import { candidateNames, commonInstallDirs, envValue, expandUserPath, pathDirectories } from '../../src/core/locate/searchPaths';
+import { candidateNames, commonInstallDirs, expandUserPath, pathDirectories } from '../../src/core/locate/searchPaths';
+import { envValue } from '../../src/core/util/env';
 import { resolveCmdShim } from '../../src/core/locate/windowsShim';
 
 describe('locateCli (posix, real temporary directories)', function () {

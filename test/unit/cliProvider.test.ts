@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { AgentEvent } from '../../src/core/agents/events';
-import { CliAgentProvider } from '../../src/core/agents/cliProvider';
+import { CliAgentProvider } from '../../src/core/cli/cliProvider';
 import { AGENTS } from '../../src/core/agents/registry';
 import { nullLogger } from '../../src/core/log';
 

@@ -84,7 +84,11 @@ export class ClaudeStreamParser implements StreamParser {
   private assistant(line: Json): void {
     const message = obj(line.message);
     if (!message) return;
-    if (line.error) this.apiError = firstText(message.content) ?? String(line.error);
+    if (line.error) {
+      // A synthetic message carrying the API's error, not an answer: it becomes the outcome's message.
+      this.apiError = firstText(message.content) ?? String(line.error);
+      return;
+    }
     const alreadyStreamed = this.streamed.has(str(message.id) ?? '');
     const topLevel = !line.parent_tool_use_id;
     for (const item of arr(message.content)) {
@@ -137,7 +141,8 @@ export class ClaudeStreamParser implements StreamParser {
       const ok = r.subtype === 'success' && r.is_error !== true;
       if (ok) return { ...base, status: 'succeeded', result: str(r.result) };
       if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
-      return { ...base, status: 'failed', message: resultError(r, this.apiError, end.stderrTail) };
+      const httpStatus = num(r.api_error_status);
+      return { ...base, status: 'failed', message: resultError(r, this.apiError, end.stderrTail), ...(httpStatus ? { httpStatus } : {}) };
     }
     if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
     // No terminal event: the stream was cut off. Whatever streamed so far stays shown.

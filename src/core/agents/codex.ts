@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
 import { CodexStreamParser } from './codexStream';
-import { envValue } from '../locate/searchPaths';
+import { envValue } from '../util/env';
 
 /**
  * Codex sandbox modes Agent Relay offers. `danger-full-access` and the

@@ -13,7 +13,32 @@ export type AgentEvent =
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string; detail?: string }
   | CacheEvent
+  | RetryEvent
+  | WaitEvent
   | { type: 'done'; outcome: RunOutcome };
+
+/**
+ * An attempt failed for a transient reason (connection refused, HTTP 529, …)
+ * before any answer came, and the run tries again after `delayMs`. Errors of
+ * the failed attempt are folded into `reason` rather than shown as errors.
+ */
+export interface RetryEvent {
+  type: 'retry';
+  /** The attempt about to start (2 for the first retry). */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** The run waits before its request: for an API's rate limit (`agentRelay.<api>.requestsPerMinute`). */
+export interface WaitEvent {
+  type: 'waiting';
+  reason: 'rate-limit';
+  delayMs: number;
+  /** What limits it, e.g. "60 requests a minute to http://localhost:11434/v1". */
+  detail: string;
+}
 
 /**
  * What the response cache did for this run. A `hit` comes first and is followed
@@ -63,6 +88,17 @@ export interface RunOutcome {
   result?: string;
   /** Set when the run was answered from the response cache. */
   fromCache?: boolean;
+  /** HTTP status of the model API's error, when the agent reports one. */
+  httpStatus?: number;
+  /**
+   * Set on a failure that may go away by itself (connection refused or reset,
+   * DNS, HTTP 408/429/5xx/529, overloaded), when nothing of the answer had
+   * arrived yet: trying again is safe. `afterMs` is what the server asked for
+   * (Retry-After). Runs retry only such failures.
+   */
+  transient?: { reason: string; afterMs?: number };
+  /** Attempts made (when more than one). */
+  attempts?: number;
 }
 
 /** An event as recorded in a run's log: numbered so consumers can resume and drop duplicates. */

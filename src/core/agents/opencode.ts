@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
 import { OpenCodeStreamParser } from './opencodeStream';
-import { envValue } from '../locate/searchPaths';
+import { envValue } from '../util/env';
 
 /**
  * OpenCode's own agents that Agent Relay offers. `--auto` (and its aliases

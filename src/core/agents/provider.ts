@@ -7,6 +7,8 @@ export interface RunRequest {
   /** Working directory: the workspace folder. */
   cwd: string;
   options: AgentOptions;
+  /** Longest line (or SSE event) of agent output accepted, in characters (`agentRelay.run.maxLineMegabytes`); past it the run fails. */
+  maxLineChars?: number;
 }
 
 export interface RunContext {

@@ -18,9 +18,9 @@ export function savingsOf(events: readonly AgentEvent[], outcome: RunOutcome): C
   return { ms: outcome.durationMs, tokens, costUsd };
 }
 
-/** The events worth recording and replaying. */
+/** The events worth recording and replaying (not how the original run waited or retried). */
 export function isReplayable(e: AgentEvent): boolean {
-  return e.type !== 'done' && e.type !== 'cache';
+  return e.type !== 'done' && e.type !== 'cache' && e.type !== 'retry' && e.type !== 'waiting';
 }
 
 /** Parses verified content; undefined when it does not have the expected shape (a writer bug: treated as corrupt). */

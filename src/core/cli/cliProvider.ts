@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
-import type { CliAgentSpec } from './cliAgent';
-import type { RunOutcome } from './events';
-import type { AgentProvider, RunContext, RunRequest } from './provider';
+import type { CliAgentSpec } from '../agents/cliAgent';
+import type { RunOutcome } from '../agents/events';
+import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
 import type { Detection } from '../locate/cliLocator';
+import { isTransientStatus, statusReason, transientReasonInText } from '../agents/transient';
 import { AgentProcess } from '../process/agentProcess';
-import { LineSplitter, parseJsonObject } from '../stream/jsonLines';
+import { LineSplitter, LineTooLongError, parseJsonObject } from '../stream/jsonLines';
 
 export interface CliProviderOptions {
   /** Finds the executable (cached by the caller). */
@@ -58,16 +59,38 @@ export class CliAgentProvider implements AgentProvider {
 
     const parser = this.spec.createParser(ctx.emit);
     let badLines = 0;
+    let malformed = 0;
     const splitter = new LineSplitter((line) => {
       const json = parseJsonObject(line);
-      if (json) parser.handle(json);
-      else if (++badLines <= 5) ctx.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
-    });
+      if (!json) {
+        if (++badLines <= 5) ctx.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
+        return;
+      }
+      try {
+        parser.handle(json);
+      } catch (err) {
+        // A shape the parser did not expect is skipped and counted, never fatal.
+        if (++malformed <= 5) ctx.logger.warn(`skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${line.slice(0, 200)}`);
+      }
+    }, request.maxLineChars);
 
     if (ctx.signal.aborted) return { status: ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled', durationMs: 0 };
-    const proc = AgentProcess.start(
+    // A line past the bound ends the run: stop reading and kill the tree, so memory stays bounded.
+    let overflow: LineTooLongError | undefined;
+    const feed = (write: () => void) => {
+      if (overflow) return;
+      try {
+        write();
+      } catch (err) {
+        if (!(err instanceof LineTooLongError)) throw err;
+        overflow = err;
+        ctx.logger.warn(`stopping: ${err.message}`);
+        proc.kill();
+      }
+    };
+    const proc: AgentProcess = AgentProcess.start(
       { command: detection.launch.command, args, cwd: request.cwd, env, stdin: invocation.stdin },
-      (chunk) => splitter.push(chunk),
+      (chunk) => feed(() => splitter.push(chunk)),
     );
     ctx.onProcess?.(() => proc.kill(), proc.pid);
     ctx.logger.info(`started pid ${proc.pid ?? '?'}`);
@@ -82,7 +105,8 @@ export class CliAgentProvider implements AgentProvider {
 
     const exit = await proc.exited;
     ctx.signal.removeEventListener('abort', onAbort);
-    splitter.end();
+    feed(() => splitter.end());
+    if (malformed) ctx.logger.warn(`skipped ${malformed} malformed event(s) in all`);
     ctx.logger.info(`process ended: code ${exit.exitCode} signal ${exit.signal}`);
     if (proc.stderr.trim()) ctx.logger.debug(`stderr: ${proc.stderr.slice(-4000)}`);
 
@@ -92,8 +116,29 @@ export class CliAgentProvider implements AgentProvider {
       ctx.emit({ type: 'error', message });
       return { status: 'failed', message, exitCode: null, signal: null, durationMs: Date.now() - started };
     }
-    return parser.finish({ exitCode: exit.exitCode, signal: exit.signal, stoppedBy, stderrTail: proc.stderr, durationMs: Date.now() - started });
+    if (overflow && !stoppedBy) {
+      const message = `${this.spec.displayName} was stopped: ${overflow.message}.`;
+      ctx.emit({ type: 'error', message });
+      return { status: 'failed', message, exitCode: exit.exitCode, signal: exit.signal, durationMs: Date.now() - started };
+    }
+    const outcome = parser.finish({ exitCode: exit.exitCode, signal: exit.signal, stoppedBy, stderrTail: proc.stderr, durationMs: Date.now() - started });
+    const transient = outcome.status === 'failed' && !stoppedBy ? transientCliFailure(outcome, proc.stderr) : undefined;
+    return transient ? { ...outcome, transient: { reason: transient } } : outcome;
   }
+}
+
+/**
+ * Why a failed CLI run may succeed if run again: the model API's status (as
+ * the parser read it, or as the CLI wrote it: "HTTP 529", "status 503") or a
+ * network error in its message or stderr. Whether anything of the answer had
+ * arrived is the retry layer's to judge.
+ */
+export function transientCliFailure(outcome: RunOutcome, stderrTail: string): string | undefined {
+  if (isTransientStatus(outcome.httpStatus)) return statusReason(outcome.httpStatus!);
+  const text = `${outcome.message ?? ''}\n${stderrTail}`;
+  const status = /\b(?:HTTP|status(?: code)?)[\s:]*(\d{3})\b/i.exec(text);
+  if (status && isTransientStatus(Number(status[1]))) return statusReason(Number(status[1]), /overloaded/i.test(text) ? 'overloaded' : undefined);
+  return transientReasonInText(text);
 }
 
 function spawnErrorMessage(spec: CliAgentSpec, file: string, err: NodeJS.ErrnoException): string {

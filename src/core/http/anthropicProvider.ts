@@ -40,6 +40,7 @@ export class AnthropicProvider extends HttpAgentProvider {
       },
       new AnthropicStreamMapper(ctx.emit, this.id),
       ctx,
+      request,
     );
   }
 }

@@ -1,3 +1,5 @@
+import type { AgentProvider } from '../agents/provider';
+
 /**
  * The model APIs Agent Relay can call directly, as metadata only: the provider
  * code itself is a separate bundle loaded on first use (see src/httpProviders.ts),
@@ -26,6 +28,9 @@ export interface HttpProviderConfig {
   /** Use our own keep-alive connections even for remote hosts (skips VS Code's proxy support). Loopback always does. */
   directConnections?: boolean;
 }
+
+/** Makes an HTTP provider (src/httpProviders.ts, its own bundle); the host releases it with dispose(). */
+export type CreateHttpProvider = (id: HttpAgentSpec['id'], config: HttpProviderConfig, apiKey: () => Promise<string | undefined>) => AgentProvider & { dispose(): void };
 
 export const HTTP_AGENTS: readonly HttpAgentSpec[] = [
   { id: 'anthropic', displayName: 'Anthropic API', defaultBaseUrl: 'https://api.anthropic.com', defaultModel: 'sonnet', apiKeyRequired: true, apiKeyEnv: 'ANTHROPIC_API_KEY' },

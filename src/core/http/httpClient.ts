@@ -99,6 +99,32 @@ export async function readText(body: http.IncomingMessage, limit = 64 * 1024): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The `type` of an API error body ({error:{type}} or {type}), e.g. "overloaded_error". */
+export function apiErrorType(text: string): string | undefined {
+  try {
+    const j = JSON.parse(text);
+    const t = j?.error?.type ?? (j?.type !== 'error' ? j?.type : undefined);
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How long the server asks us to wait: `retry-after-ms` (milliseconds, sent
+ * by OpenAI and Anthropic), else `retry-after` in seconds or as an HTTP date.
+ */
+export function retryAfterMs(headers: http.IncomingHttpHeaders, now = Date.now()): number | undefined {
+  const ms = Number(headers['retry-after-ms']);
+  if (headers['retry-after-ms'] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers['retry-after'];
+  if (typeof raw !== 'string' || !raw.trim()) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 /** The `message` of an API error body ({error:{message}} or {message}), else the raw text, shortened. */
 export function apiErrorMessage(text: string): string {
   try {

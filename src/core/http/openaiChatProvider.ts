@@ -40,6 +40,7 @@ export class OpenAiChatProvider extends HttpAgentProvider {
       },
       new OpenAiChatStreamMapper(ctx.emit, this.id),
       ctx,
+      request,
     );
   }
 }

@@ -1,7 +1,9 @@
 import type { RunOutcome } from '../agents/events';
-import type { RunContext } from '../agents/provider';
+import type { RunContext, RunRequest } from '../agents/provider';
+import { isTransientStatus, statusReason, transientNetworkReason } from '../agents/transient';
+import { LineTooLongError } from '../stream/jsonLines';
 import { SseParser, type SseEvent } from '../stream/sse';
-import { apiErrorMessage, readText, type HttpClient } from './httpClient';
+import { apiErrorMessage, apiErrorType, readText, retryAfterMs, type HttpClient } from './httpClient';
 
 /** How the stream ended, for a mapper to judge. */
 export interface StreamEnd {
@@ -30,14 +32,17 @@ export interface SseRequest {
 /**
  * POSTs a streaming request and feeds the SSE body to the mapper as it
  * arrives. Never rejects: network errors, HTTP errors, aborts and truncated
- * streams all become outcomes.
+ * streams all become outcomes. A failure before the answer's first byte that
+ * may go away by itself (connection refused, HTTP 429/5xx/529, overloaded) is
+ * marked `transient`, with the server's Retry-After; once a byte of the answer
+ * arrived, nothing is.
  */
-export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext): Promise<RunOutcome> {
+export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext, request: Pick<RunRequest, 'maxLineChars'> = {}): Promise<RunOutcome> {
   const started = Date.now();
   const stoppedBy = () => (ctx.signal.aborted ? (ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled') : undefined);
-  const fail = (message: string): RunOutcome => {
+  const fail = (message: string, transient?: RunOutcome['transient'], httpStatus?: number): RunOutcome => {
     ctx.emit({ type: 'error', message });
-    return { status: 'failed', message, durationMs: Date.now() - started };
+    return { status: 'failed', message, durationMs: Date.now() - started, ...(httpStatus ? { httpStatus } : {}), ...(transient ? { transient } : {}) };
   };
   let res;
   try {
@@ -45,21 +50,49 @@ export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext
   } catch (err) {
     const by = stoppedBy();
     if (by) return { status: by, durationMs: Date.now() - started };
-    return fail(`Could not reach ${req.providerName} at ${req.client.url(req.path).origin}: ${(err as Error).message}. Check the base URL setting and that the server is running.`);
+    const reason = transientNetworkReason(err);
+    return fail(
+      `Could not reach ${req.providerName} at ${req.client.url(req.path).origin}: ${(err as Error).message}. Check the base URL setting and that the server is running.`,
+      reason ? { reason } : undefined,
+    );
   }
   ctx.logger.info(`${req.providerName}: HTTP ${res.status}${res.reusedConnection ? ' (reused connection)' : ' (new connection)'}`);
   if (res.status < 200 || res.status >= 300) {
     const text = await readText(res.body).catch(() => '');
-    return fail(req.httpError(res.status, apiErrorMessage(text)));
+    const type = apiErrorType(text);
+    const transient = isTransientStatus(res.status) || type === 'overloaded_error' ? { reason: statusReason(res.status, type), afterMs: retryAfterMs(res.headers) } : undefined;
+    return fail(req.httpError(res.status, apiErrorMessage(text)), transient, res.status);
   }
 
-  const parser = new SseParser((e) => mapper.handle(e));
+  let malformed = 0;
+  const parser = new SseParser((e) => {
+    try {
+      mapper.handle(e);
+    } catch (err) {
+      // A shape the mapper did not expect (e.g. `choices: [null]`) is skipped and counted, never fatal.
+      if (++malformed <= 5) ctx.logger.warn(`${req.providerName}: skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${e.data.slice(0, 200)}`);
+    }
+  }, request.maxLineChars);
   let networkError: string | undefined;
+  let bytes = 0;
+  let cause: unknown;
   try {
-    for await (const chunk of res.body) parser.push(chunk as Buffer);
+    for await (const chunk of res.body) {
+      bytes += (chunk as Buffer).length;
+      parser.push(chunk as Buffer);
+    }
     parser.end();
   } catch (err) {
+    if (err instanceof LineTooLongError) {
+      res.body.destroy();
+      return fail(`${req.providerName} was stopped: ${err.message}.`);
+    }
     if (!stoppedBy()) networkError = (err as Error).message;
+    cause = err;
   }
-  return mapper.finish({ stoppedBy: stoppedBy(), networkError, durationMs: Date.now() - started });
+  if (malformed) ctx.logger.warn(`${req.providerName}: skipped ${malformed} malformed event(s)`);
+  const outcome = mapper.finish({ stoppedBy: stoppedBy(), networkError, durationMs: Date.now() - started });
+  // The connection dropped before a byte of the answer: as safe to retry as a refused one.
+  const reason = bytes === 0 && outcome.status === 'failed' && networkError ? (transientNetworkReason(cause) ?? 'connection reset') : undefined;
+  return reason ? { ...outcome, transient: { reason } } : outcome;
 }

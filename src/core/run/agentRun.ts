@@ -3,11 +3,36 @@ import type { AgentEvent, RunOutcome, SeqEvent } from '../agents/events';
 import type { AgentProvider, RunRequest } from '../agents/provider';
 import { nullLogger, type Logger } from '../log';
 
+export type RunState = 'queued' | 'running' | 'finished';
+
+/** What a run is about, for people: set when it is created. */
+export interface RunLabel {
+  agentName: string;
+  /** The user's words (without attached context). */
+  prompt: string;
+  /** Label of the attached context ("src/app.ts:10-24"). */
+  context?: string;
+}
+
+/** A run as plain data: what every view, the API and the history derive their shapes from. */
+export interface RunRecord extends RunLabel {
+  id: string;
+  agentId: string;
+  cwd: string;
+  state: RunState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  outcome?: RunOutcome;
+}
+
 export interface AgentRunOptions {
-  /** 0 or undefined: no limit. */
+  /** 0 or undefined: no limit. Counted from start(), not from creation. */
   timeoutMs?: number;
   logger?: Logger;
   id?: string;
+  label?: RunLabel;
+  now?: () => number;
 }
 
 /** First-chunk latency and volume, for the log and benchmarks. */
@@ -16,49 +41,75 @@ export interface RunMetrics {
   firstOutputMs?: number;
   events: number;
   textChars: number;
+  /** Roughly what the event log holds, in characters (for bounds on memory). */
+  logChars: number;
 }
 
-type Listener = (e: SeqEvent) => void;
+type EventListener = (e: SeqEvent) => void;
+type StateListener = (run: AgentRun) => void;
 
 /**
- * One run of one agent: owns the abort controller, the timeout, and the run's
- * event log. The log is kept whole so a panel that was hidden or reloaded can
- * ask for everything after the last sequence number it saw. The last event is
- * always `done`.
+ * One run of one agent, from the moment it is asked for. It waits `queued`
+ * until `start()` (the run queue calls it), is `running` while the provider
+ * works, and `finished` once its outcome is known; cancelling a queued run
+ * finishes it without ever calling the provider. It owns the abort
+ * controller, the timeout, its event log (dense sequence numbers from 1; the
+ * last event is always `done`) and a list of things to dispose when it ends.
  */
 export class AgentRun {
   readonly id: string;
-  readonly startedAt = Date.now();
+  readonly createdAt: number;
   readonly done: Promise<RunOutcome>;
-  readonly metrics: RunMetrics = { events: 0, textChars: 0 };
+  readonly metrics: RunMetrics = { events: 0, textChars: 0, logChars: 0 };
+  readonly label: RunLabel;
+  private stateValue: RunState = 'queued';
+  private startedAtValue: number | undefined;
+  private finishedAtValue: number | undefined;
   private readonly log: SeqEvent[] = [];
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<EventListener>();
+  private readonly stateListeners = new Set<StateListener>();
+  private readonly cleanups: Array<() => void> = [];
   private readonly abort = new AbortController();
   private killProcess: (() => void) | undefined;
   private pidValue: number | undefined;
   private outcomeValue: RunOutcome | undefined;
   private readonly logger: Logger;
+  private readonly now: () => number;
+  private resolveDone!: (o: RunOutcome) => void;
 
   constructor(
     readonly provider: AgentProvider,
     readonly request: RunRequest,
-    options: AgentRunOptions = {},
+    private readonly options: AgentRunOptions = {},
   ) {
     this.id = options.id ?? randomUUID();
     this.logger = options.logger ?? nullLogger;
-    this.done = this.execute(options.timeoutMs ?? 0);
+    this.now = options.now ?? Date.now;
+    this.createdAt = this.now();
+    this.label = options.label ?? { agentName: provider.displayName, prompt: request.prompt };
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   get agentId(): string {
     return this.provider.id;
   }
 
+  get state(): RunState {
+    return this.stateValue;
+  }
+
   get outcome(): RunOutcome | undefined {
     return this.outcomeValue;
   }
 
-  get isRunning(): boolean {
-    return this.outcomeValue === undefined;
+  /** Queued or running: not finished. */
+  get isActive(): boolean {
+    return this.stateValue !== 'finished';
+  }
+
+  /** When start() was called (undefined while queued). */
+  get startedAt(): number | undefined {
+    return this.startedAtValue;
   }
 
   /** Pid of the agent's root process while it runs (for tests and the log). */
@@ -70,6 +121,20 @@ export class AgentRun {
     return this.log.length ? this.log[this.log.length - 1].seq : 0;
   }
 
+  get record(): RunRecord {
+    return {
+      id: this.id,
+      agentId: this.agentId,
+      ...this.label,
+      cwd: this.request.cwd,
+      state: this.stateValue,
+      createdAt: this.createdAt,
+      startedAt: this.startedAtValue,
+      finishedAt: this.finishedAtValue,
+      outcome: this.outcomeValue,
+    };
+  }
+
   /** Events with a sequence number greater than `seq` (0 = all). */
   eventsAfter(seq: number): SeqEvent[] {
     // seq n lives at index n-1: sequence numbers are dense and start at 1.
@@ -77,14 +142,44 @@ export class AgentRun {
   }
 
   /** Subscribes to new events; returns the unsubscribe function. */
-  onEvent(listener: Listener): () => void {
+  onEvent(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops the run: graceful signal, then the whole process tree. Idempotent. */
+  /** Subscribes to state changes (queued → running → finished); returns the unsubscribe function. */
+  onState(listener: StateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** Something to release when the run finishes (listeners, timers); at once if it already has. */
+  addCleanup(cleanup: () => void): void {
+    if (this.stateValue === 'finished') return void safely(cleanup, this.logger);
+    this.cleanups.push(cleanup);
+  }
+
+  /** Starts the provider (once). Resolves with the outcome; a run cancelled while queued resolves at once. */
+  start(): Promise<RunOutcome> {
+    if (this.stateValue === 'queued') {
+      this.startedAtValue = this.now();
+      this.setState('running');
+      void this.execute();
+    }
+    return this.done;
+  }
+
+  /**
+   * Stops the run. Queued: it finishes as cancelled and never starts. Running:
+   * the provider is aborted (graceful signal, then the process tree). Idempotent.
+   */
   cancel(reason: 'cancelled' | 'timed-out' = 'cancelled'): void {
-    if (!this.abort.signal.aborted && this.isRunning) {
+    if (this.stateValue === 'queued') {
+      this.logger.info('cancelled while queued: nothing was started');
+      this.finish({ status: 'cancelled', message: 'Cancelled before it started.', durationMs: 0 });
+      return;
+    }
+    if (this.stateValue === 'running' && !this.abort.signal.aborted) {
       this.logger.info(`cancel requested (${reason})`);
       this.abort.abort(reason);
     }
@@ -96,32 +191,25 @@ export class AgentRun {
     this.killProcess?.();
   }
 
-  private record(event: AgentEvent): void {
-    if (this.outcomeValue) return; // nothing after done
-    const entry: SeqEvent = { seq: this.log.length + 1, at: Date.now() - this.startedAt, event };
+  private append(event: AgentEvent): void {
+    if (this.stateValue === 'finished') return; // nothing after done
+    const entry: SeqEvent = { seq: this.log.length + 1, at: this.startedAtValue === undefined ? 0 : this.now() - this.startedAtValue, event };
     this.log.push(entry);
     this.metrics.events++;
     if (event.type === 'text') this.metrics.textChars += event.text.length;
-    if (this.metrics.firstOutputMs === undefined && (event.type === 'text' || event.type === 'tool-use')) {
-      this.metrics.firstOutputMs = entry.at;
-    }
-    for (const l of this.listeners) {
-      try {
-        l(entry);
-      } catch (err) {
-        this.logger.error(`event listener failed: ${String(err)}`);
-      }
-    }
+    this.metrics.logChars += event.type === 'text' || event.type === 'thinking' ? event.text.length : event.type === 'tool-result' ? event.output.length + 64 : 128;
+    if (this.metrics.firstOutputMs === undefined && (event.type === 'text' || event.type === 'tool-use')) this.metrics.firstOutputMs = entry.at;
+    for (const l of this.listeners) safely(() => l(entry), this.logger);
   }
 
-  private async execute(timeoutMs: number): Promise<RunOutcome> {
-    await Promise.resolve(); // let the creator subscribe before the first event
+  private async execute(): Promise<void> {
+    const timeoutMs = this.options.timeoutMs ?? 0;
     const timer = timeoutMs > 0 ? setTimeout(() => this.cancel('timed-out'), timeoutMs) : undefined;
     timer?.unref?.();
     let outcome: RunOutcome;
     try {
       outcome = await this.provider.run(this.request, {
-        emit: (e) => this.record(e),
+        emit: (e) => this.append(e),
         signal: this.abort.signal,
         logger: this.logger,
         onProcess: (kill, pid) => {
@@ -133,17 +221,40 @@ export class AgentRun {
       // Providers should not throw; if one does, the run still ends cleanly.
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error(`provider threw: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      this.record({ type: 'error', message });
-      outcome = { status: 'failed', message, durationMs: Date.now() - this.startedAt };
+      this.append({ type: 'error', message });
+      outcome = { status: 'failed', message, durationMs: this.now() - (this.startedAtValue ?? this.createdAt) };
     } finally {
       if (timer) clearTimeout(timer);
     }
     this.logger.info(
       `finished: ${outcome.status}${outcome.message ? ` (${outcome.message.split('\n')[0]})` : ''} in ${outcome.durationMs} ms; first output ${this.metrics.firstOutputMs ?? '-'} ms`,
     );
-    this.record({ type: 'done', outcome });
+    this.finish(outcome);
+  }
+
+  private finish(outcome: RunOutcome): void {
+    if (this.stateValue === 'finished') return;
+    this.append({ type: 'done', outcome });
     this.outcomeValue = outcome;
+    this.finishedAtValue = this.now();
+    this.killProcess = undefined;
+    this.setState('finished');
     this.listeners.clear();
-    return outcome;
+    this.stateListeners.clear();
+    for (const c of this.cleanups.splice(0)) safely(c, this.logger);
+    this.resolveDone(outcome);
+  }
+
+  private setState(state: RunState): void {
+    this.stateValue = state;
+    for (const l of this.stateListeners) safely(() => l(this), this.logger);
+  }
+}
+
+function safely(fn: () => void, logger: Logger): void {
+  try {
+    fn();
+  } catch (err) {
+    logger.error(`run listener failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 }

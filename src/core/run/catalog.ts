@@ -1,7 +1,8 @@
 import { HTTP_AGENTS, type HttpAgentSpec } from '../http/httpAgents';
-import type { CliAgentSpec } from './cliAgent';
-import type { AgentProvider } from './provider';
-import { AGENTS } from './registry';
+import type { CliAgentSpec } from '../agents/cliAgent';
+import type { AgentProvider } from '../agents/provider';
+import { AGENTS } from '../agents/registry';
+import { checkAgentId } from './runSpec';
 
 /** Every kind of agent Agent Relay can run. */
 export type AgentEntry =
@@ -31,7 +32,7 @@ export class AgentCatalog {
   /** Adds another extension's provider; returns the function that removes it. Throws on a taken or malformed id. */
   register(provider: AgentProvider, owner?: string): () => void {
     if (!provider || typeof provider.run !== 'function') throw new TypeError('A provider needs an id, a displayName and a run(request, context) function.');
-    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(provider.id ?? '')) throw new Error(`Invalid provider id "${provider.id}": use letters, digits, ".", "_" or "-".`);
+    checkAgentId(provider.id);
     if (this.find(provider.id)) throw new Error(`An agent with the id "${provider.id}" is already registered.`);
     const entry = { kind: 'external' as const, id: provider.id, displayName: provider.displayName || provider.id, provider, owner };
     this.external.set(provider.id, entry);
