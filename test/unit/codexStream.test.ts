@@ -246,7 +246,8 @@ describe('CodexStreamParser on real Codex 0.169 transcripts', () => {
 describe('OpenAI Codex invocation', () => {
   it('runs `codex exec --json` read-only by default, with the prompt on stdin', () => {
     const inv = codexAgent.invocation('do it', {});
-    assert.deepEqual(inv.args, ['exec', '--json', '--sandbox', 'read-only', '-']);
+    assert.deepEqual(inv.args, ['exec', '--json', '--sandbox=read-only', '-']);
+    assert.equal(codexAgent.isReadOnly(inv.args), true);
     assert.equal(inv.stdin, 'do it');
     assert.equal(codexAgent.defaultPermissionMode, 'read-only');
     assert.equal(codexAgent.permissionModes.find((m) => m.value === 'read-only')?.readOnly, true);
@@ -254,7 +255,10 @@ describe('OpenAI Codex invocation', () => {
 
   it('maps the model, the sandbox mode and the environment', () => {
     const inv = codexAgent.invocation('p', { model: 'gpt-5.1-codex', permissionMode: 'workspace-write', environment: { OPENAI_BASE_URL: 'http://x' } });
-    assert.deepEqual(inv.args, ['exec', '--json', '--sandbox', 'workspace-write', '--model', 'gpt-5.1-codex', '-']);
+    assert.deepEqual(inv.args, ['exec', '--json', '--sandbox=workspace-write', '--model=gpt-5.1-codex', '-']);
+    assert.equal(codexAgent.isReadOnly(inv.args), false);
+    assert.throws(() => codexAgent.invocation('p', { model: '--full-auto' }), /Refusing the Codex model/);
+    assert.throws(() => codexAgent.invocation('p', { allowedTools: ['shell'] }), /no allowed-tools list/);
     assert.equal(inv.env.OPENAI_BASE_URL, 'http://x');
   });
 

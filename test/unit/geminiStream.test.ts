@@ -180,11 +180,12 @@ describe('GeminiStreamParser on real Gemini CLI 0.61 transcripts', () => {
 
 describe('geminiAgent invocation', () => {
   const invoke = (options: AgentOptions) => geminiAgent.invocation('Explain this', options);
-  const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+  const after = (args: string[], flag: string) => args.find((a) => a.startsWith(`${flag}=`))!.slice(flag.length + 1);
 
   it('headless stream-json, prompt on stdin only, read-only by default, no relaunch', () => {
     const inv = invoke({});
-    assert.deepEqual(inv.args.slice(0, 5), ['--output-format', 'stream-json', '--skip-trust', '--approval-mode', 'plan']);
+    assert.deepEqual(inv.args.slice(0, 4), ['--output-format', 'stream-json', '--skip-trust', '--approval-mode=plan']);
+    assert.equal(geminiAgent.isReadOnly(inv.args), true);
     assert.equal(inv.stdin, 'Explain this');
     assert.ok(!inv.args.includes('Explain this') && !inv.args.includes('-p'));
     assert.equal(inv.env.GEMINI_CLI_NO_RELAUNCH, 'true');
@@ -209,13 +210,18 @@ describe('geminiAgent invocation', () => {
 
   it('maps model, mode, allowed tools (one flag each) and environment', () => {
     const inv = invoke({ model: 'gemini-2.5-pro', permissionMode: 'auto_edit', allowedTools: ['run_shell_command(npm test)', 'write_file'], environment: { GEMINI_API_KEY: 'k' } });
-    assert.deepEqual(inv.args.slice(3, 5), ['--approval-mode', 'auto_edit']);
-    assert.deepEqual(inv.args.slice(7), ['-m', 'gemini-2.5-pro', '--allowed-tools', 'run_shell_command(npm test)', '--allowed-tools', 'write_file']);
+    assert.equal(inv.args[3], '--approval-mode=auto_edit');
+    assert.deepEqual(inv.args.slice(5), ['--model=gemini-2.5-pro', '--allowed-tools=run_shell_command(npm test)', '--allowed-tools=write_file']);
+    assert.equal(geminiAgent.isReadOnly(inv.args), false);
+    assert.throws(() => invoke({ model: '-y' }), /Refusing the Gemini CLI model "-y"/);
+    assert.throws(() => invoke({ permissionMode: 'default', allowedTools: ['--yolo'] }), /allowed-tool rule/);
     assert.equal(inv.env.GEMINI_API_KEY, 'k');
   });
 
   it('allowed tools do not open anything in the read-only mode', () => {
-    assert.ok(!invoke({ permissionMode: 'plan', allowedTools: ['run_shell_command(echo)'] }).args.includes('--allowed-tools'));
+    const args = invoke({ permissionMode: 'plan', allowedTools: ['run_shell_command(echo)'] }).args;
+    assert.ok(!args.some((a) => a.startsWith('--allowed-tools')));
+    assert.equal(geminiAgent.isReadOnly(args), true);
   });
 
   it('never offers yolo, and refuses it', () => {

@@ -219,7 +219,8 @@ describe('OpenCodeStreamParser on real OpenCode 1.18.33 transcripts', () => {
 describe('OpenCode invocation', () => {
   it('defaults to the read-only plan agent, JSON events, the prompt on stdin and no title request', () => {
     const inv = opencodeAgent.invocation('do it', {});
-    assert.deepEqual(inv.args, ['run', '--format', 'json', '--agent', 'plan', '--title=', '--thinking']);
+    assert.deepEqual(inv.args, ['run', '--format', 'json', '--agent=plan', '--title=', '--thinking']);
+    assert.equal(opencodeAgent.isReadOnly(inv.args), true);
     assert.equal(inv.stdin, 'do it');
     assert.equal(opencodeAgent.permissionModes.find((m) => m.value === opencodeAgent.defaultPermissionMode)?.readOnly, true);
     assert.equal(inv.env.OPENCODE_DISABLE_AUTOUPDATE, '1');
@@ -239,7 +240,9 @@ describe('OpenCode invocation', () => {
 
   it("build mode leaves permissions to the user's OpenCode config and passes the model", () => {
     const inv = opencodeAgent.invocation('p', { permissionMode: 'build', model: 'anthropic/claude-sonnet-4-5', environment: { OPENCODE_PERMISSION: '{"bash":"ask"}' } });
-    assert.deepEqual(inv.args.slice(3), ['--agent', 'build', '--title=', '--thinking', '--model', 'anthropic/claude-sonnet-4-5']);
+    assert.deepEqual(inv.args.slice(3), ['--agent=build', '--title=', '--thinking', '--model=anthropic/claude-sonnet-4-5']);
+    assert.equal(opencodeAgent.isReadOnly(inv.args), false);
+    assert.throws(() => opencodeAgent.invocation('p', { model: '--auto' }), /Refusing the OpenCode model "--auto"/);
     assert.equal(inv.env.OPENCODE_PERMISSION, '{"bash":"ask"}');
   });
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
+import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
 import { ClaudeStreamParser } from './claudeStream';
 
 /** Permission modes Agent Relay offers. Bypass modes are deliberately absent. */
@@ -31,10 +31,11 @@ export const claudeAgent: CliAgentSpec = {
   invocation(prompt, options) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
     const mode = checkPermissionMode(claudeAgent, options.permissionMode);
-    args.push('--permission-mode', mode);
-    if (options.model) args.push('--model', options.model);
-    // Variadic, so it goes last; each rule is its own argument ("Bash(echo *)" has a space).
-    if (options.allowedTools?.length) args.push('--allowedTools', ...options.allowedTools);
+    // `--flag=value`: one argument the parser cannot split into a flag of its own.
+    args.push(`--permission-mode=${mode}`);
+    if (options.model) args.push(`--model=${flagValue('the Claude Code model', options.model)}`);
+    // One flag per rule (the option collects them); a rule may hold spaces ("Bash(echo *)").
+    for (const rule of options.allowedTools ?? []) args.push(`--allowedTools=${allowRule('Claude Code', rule)}`);
     return {
       args,
       stdin: prompt,
@@ -45,6 +46,9 @@ export const claudeAgent: CliAgentSpec = {
       },
     };
   },
+
+  // Plan mode, and no allow rules: a rule could open a tool that changes things.
+  isReadOnly: (args) => isReadOnlyMode(claudeAgent, argValue(args, '--permission-mode')) && !args.some((a) => a.startsWith('--allowedTools')),
 
   createParser: (emit) => new ClaudeStreamParser(emit),
 };

@@ -1,3 +1,4 @@
+import { UserInputError } from '../util/userInputError';
 import type { EmitEvent, RunOutcome } from './events';
 
 /** What a finished agent process left behind, for the parser to judge. */
@@ -61,15 +62,61 @@ export interface CliAgentSpec {
   gracefulSignal: NodeJS.Signals;
   /** Install locations specific to this CLI (the shared npm/version-manager ones are added by the locator). */
   knownLocations(home: string, env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform): string[];
+  /** The command line for a run; throws a UserInputError for options that cannot be passed safely. */
   invocation(prompt: string, options: AgentOptions): Invocation;
+  /**
+   * Whether a command line of ours keeps the agent read-only: judged from what
+   * is really passed (the mode flag, and no allow rules), never from settings.
+   */
+  isReadOnly(args: readonly string[]): boolean;
   createParser(emit: EmitEvent): StreamParser;
+}
+
+/**
+ * A value for a flag, checked so the CLI cannot read it as a flag of its own
+ * (`--model --dangerously-skip-permissions`): no leading `-`, no control
+ * characters, not empty. Values are passed as `--flag=value` too, which every
+ * CLI's parser reads as one argument.
+ */
+export function flagValue(what: string, value: string): string {
+  if (!value.trim() || /^\s*-/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UserInputError(`Refusing ${what} ${JSON.stringify(value).slice(0, 80)}: a value must not be empty, start with "-" or hold control characters (it would reach the agent's command line as something else).`);
+  }
+  return value;
+}
+
+/**
+ * One allow rule: a tool name, optionally with a specifier in parentheses
+ * (`Bash(npm test)`, `run_shell_command(git status)`, `mcp__server__tool`).
+ * Lists in one value (`Bash Edit`, `Bash,Edit`) are refused: one rule per entry.
+ */
+export function allowRule(agent: string, rule: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*(\([^()\u0000-\u001f]*\))?$/.test(rule)) {
+    throw new UserInputError(
+      `Refusing the ${agent} allowed-tool rule ${JSON.stringify(rule).slice(0, 80)}: write one tool per entry, as a name with an optional specifier in parentheses, e.g. "Bash(npm test)".`,
+    );
+  }
+  return rule;
+}
+
+/** The value a command line gives `--flag=value` (the form we pass), or undefined. */
+export function argValue(args: readonly string[], flag: string): string | undefined {
+  const prefix = `${flag}=`;
+  const found = args.filter((a) => a.startsWith(prefix));
+  // Twice would be ambiguous: not ours, so not trusted.
+  return found.length === 1 ? found[0].slice(prefix.length) : undefined;
 }
 
 /** The requested permission mode, or the agent's safe default; throws for a mode the agent does not offer. */
 export function checkPermissionMode(spec: Pick<CliAgentSpec, 'displayName' | 'permissionModes' | 'defaultPermissionMode'>, mode: string | undefined): string {
   const value = mode || spec.defaultPermissionMode;
   if (!spec.permissionModes.some((m) => m.value === value)) {
-    throw new Error(`Unsupported ${spec.displayName} permission mode "${value}"; use one of ${spec.permissionModes.map((m) => m.value).join(', ')}.`);
+    throw new UserInputError(`Unsupported ${spec.displayName} permission mode ${JSON.stringify(value).slice(0, 80)}; use one of ${spec.permissionModes.map((m) => m.value).join(', ')}.`);
   }
   return value;
+}
+
+/** Whether `mode` is one of the agent's read-only modes. */
+export function isReadOnlyMode(spec: Pick<CliAgentSpec, 'permissionModes'>, mode: string | undefined): boolean {
+  return spec.permissionModes.some((m) => m.value === mode && m.readOnly);
 }

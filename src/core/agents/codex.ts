@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
+import { UserInputError } from '../util/userInputError';
+import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
 import { CodexStreamParser } from './codexStream';
 import { envValue } from '../util/env';
 
@@ -53,12 +54,15 @@ export const codexAgent: CliAgentSpec = {
     const mode = checkPermissionMode(codexAgent, options.permissionMode);
     // `-` reads the prompt from stdin. No --skip-git-repo-check: Codex's refusal
     // to work outside a Git repository protects files that cannot be restored.
-    const args = ['exec', '--json', '--sandbox', mode];
-    if (options.model) args.push('--model', options.model);
+    const args = ['exec', '--json', `--sandbox=${mode}`];
+    if (options.model) args.push(`--model=${flagValue('the Codex model', options.model)}`);
     // Codex has no per-tool allow list; the sandbox mode is the whole permission.
+    if (options.allowedTools?.length) throw new UserInputError('Codex has no allowed-tools list: its sandbox mode (agentRelay.codex.permissionMode) is the whole permission.');
     args.push('-');
     return { args, stdin: prompt, env: { ...options.environment } };
   },
+
+  isReadOnly: (args) => isReadOnlyMode(codexAgent, argValue(args, '--sandbox')),
 
   createParser: (emit) => new CodexStreamParser(emit),
 };

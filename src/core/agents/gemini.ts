@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
+import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
 import { GeminiStreamParser } from './geminiStream';
 
 /**
@@ -92,14 +92,14 @@ export const geminiAgent: CliAgentSpec = {
     // --skip-trust: Agent Relay runs agents only in workspaces the user trusted
     // in VS Code. The flag trusts this folder for this process only, where
     // GEMINI_CLI_TRUST_WORKSPACE would be inherited by every command Gemini runs.
-    const args = ['--output-format', 'stream-json', '--skip-trust', '--approval-mode', mode, '--admin-policy', modeGuardPolicyFile()];
-    if (options.model) args.push('-m', options.model);
+    const args = ['--output-format', 'stream-json', '--skip-trust', `--approval-mode=${mode}`, `--admin-policy=${modeGuardPolicyFile()}`];
+    if (options.model) args.push(`--model=${flagValue('the Gemini CLI model', options.model)}`);
     // Allow rules outrank Plan Mode's own deny-all, so they would open tools in
     // the read-only mode: they only apply where the mode can change things.
     // The flag is deprecated in favour of policy files but still the only per-run
     // allow list; one flag per rule, e.g. "run_shell_command(npm test)".
-    const readOnly = PERMISSION_MODES.some((m) => m.value === mode && m.readOnly);
-    if (!readOnly) for (const rule of options.allowedTools ?? []) args.push('--allowed-tools', rule);
+    const rules = (options.allowedTools ?? []).map((r) => allowRule('Gemini CLI', r));
+    if (!isReadOnlyMode(geminiAgent, mode)) for (const rule of rules) args.push(`--allowed-tools=${rule}`);
     return {
       args,
       stdin: prompt,
@@ -111,6 +111,8 @@ export const geminiAgent: CliAgentSpec = {
       },
     };
   },
+
+  isReadOnly: (args) => isReadOnlyMode(geminiAgent, argValue(args, '--approval-mode')) && !args.some((a) => a.startsWith('--allowed-tools')),
 
   createParser: (emit) => new GeminiStreamParser(emit),
 };

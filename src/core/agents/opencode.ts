@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { checkPermissionMode, type CliAgentSpec } from './cliAgent';
+import { UserInputError } from '../util/userInputError';
+import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
 import { OpenCodeStreamParser } from './opencodeStream';
 import { envValue } from '../util/env';
 
@@ -81,14 +82,14 @@ export const opencodeAgent: CliAgentSpec = {
   invocation(prompt, options) {
     const mode = checkPermissionMode(opencodeAgent, options.permissionMode);
     if (options.allowedTools?.length) {
-      throw new Error('OpenCode takes its allow rules from its own config ("permission" in opencode.json), not from allowed tools.');
+      throw new UserInputError('OpenCode takes its allow rules from its own config ("permission" in opencode.json), not from allowed tools.');
     }
     // The prompt goes to stdin (OpenCode appends piped input to the message).
     // `--title=` names the session after the prompt instead of asking the model
     // for a title, which would be a second, billed request per run.
     // `--thinking` only adds the model's reasoning parts to the output.
-    const args = ['run', '--format', 'json', '--agent', mode, '--title=', '--thinking'];
-    if (options.model) args.push('--model', options.model);
+    const args = ['run', '--format', 'json', `--agent=${mode}`, '--title=', '--thinking'];
+    if (options.model) args.push(`--model=${flagValue('the OpenCode model', options.model)}`);
     return {
       args,
       stdin: prompt,
@@ -104,6 +105,9 @@ export const opencodeAgent: CliAgentSpec = {
       },
     };
   },
+
+  // Plan, which the invocation makes read-only with deny rules (OPENCODE_PERMISSION).
+  isReadOnly: (args) => isReadOnlyMode(opencodeAgent, argValue(args, '--agent')),
 
   createParser: (emit) => new OpenCodeStreamParser(emit),
 };

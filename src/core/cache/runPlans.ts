@@ -11,6 +11,8 @@ import type { CacheRunPlan } from './cachingProvider';
  */
 export function cliRunPlan(spec: CliAgentSpec, request: RunRequest, agentVersion: string | undefined, bypass = false): CacheRunPlan {
   const mode = request.options.permissionMode || spec.defaultPermissionMode;
+  // Read-only is judged from the command line the run really gets, not from what the settings claim.
+  const { args } = spec.invocation(request.prompt, request.options);
   return {
     key: {
       agentId: spec.id,
@@ -26,7 +28,7 @@ export function cliRunPlan(spec: CliAgentSpec, request: RunRequest, agentVersion
       sampling: {},
       environment: request.options.environment,
     },
-    readOnly: spec.permissionModes.find((m) => m.value === mode)?.readOnly ?? false,
+    readOnly: spec.isReadOnly(args),
     readsWorkspace: true,
     bypass,
   };

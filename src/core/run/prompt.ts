@@ -1,3 +1,7 @@
+import { UserInputError } from '../util/userInputError';
+
+export { UserInputError };
+
 /** A piece of the editor attached to a prompt. */
 export interface AttachedContext {
   /** Path as shown to the agent (workspace-relative when possible). */
@@ -17,8 +21,6 @@ export function composePrompt(prompt: string, context?: AttachedContext): string
   return `${prompt}\n\nContext: ${context.label}, lines ${context.startLine}-${context.endLine}:\n${fence}${context.languageId ?? ''}\n${context.text}\n${fence}\n`;
 }
 
-/** Thrown for input a person must change; the message says how. */
-export class UserInputError extends Error {}
 
 /** Refuses empty and oversized prompts rather than sending something cut or useless. */
 export function checkPrompt(prompt: string, maxKilobytes: number): void {
