@@ -165,6 +165,23 @@ describe('run panel webview in Chromium', function () {
     assert.equal(await page.evaluate('window.__pwned ?? null'), null);
   });
 
+  it('keeps only web and mail links live: command:, vscode:, vscode-webview:, file: and relative links are text', async () => {
+    const w = await open();
+    await w.post({ type: 'attach', run: INFO });
+    const dangerous = ['command:workbench.action.terminal.new', 'vscode:extension/x.y', 'vscode-webview://abc/index.html', 'file:///etc/passwd', 'src/app.ts', 'COMMAND:x', ' command:y'];
+    await w.post({
+      type: 'events',
+      runId: RUN,
+      events: seq([
+        { type: 'text', text: `${dangerous.map((u, i) => `[bad${i}](${u})`).join(' ')}\n\n[web](https://example.com/a) [mail](mailto:a@example.com) plain https://example.org/b\n\n` },
+      ]),
+    });
+    await w.settle();
+    const hrefs = (await page.evaluate('[...document.querySelectorAll("#transcript a")].map((a) => a.getAttribute("href"))')) as string[];
+    assert.deepEqual(hrefs, ['https://example.com/a', 'mailto:a@example.com', 'https://example.org/b']);
+    for (let i = 0; i < dangerous.length; i++) assert.match(await w.text(), new RegExp(`\\[bad${i}\\]`), 'a refused link still shows as its text');
+  });
+
   it('a burst of 20,000 deltas in one message ends up complete and in order', async () => {
     const w = await open();
     await w.post({ type: 'attach', run: INFO });
