@@ -89,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     logger: () => logger,
   };
   const registry = new RunRegistry({ queue: new RunQueue({ maxConcurrent: args.maxConcurrent }) });
+  guardExits(() => registry.dispose());
 
   let run: AgentRun;
   try {
@@ -105,7 +106,6 @@ async function main(argv: string[]): Promise<number> {
   // Ctrl-C: stop the agent cleanly first; a second Ctrl-C kills the tree at once.
   let interrupts = 0;
   process.on('SIGINT', () => (++interrupts === 1 ? run.cancel() : run.killNow()));
-  process.on('SIGTERM', () => registry.dispose());
 
   const outcome = await run.done;
   providers.clear();
@@ -139,7 +139,8 @@ function runSpecFromArgs(agent: AgentEntry, prompt: string, args: Extract<CliArg
   };
   if (agent.kind === 'cli') {
     spec.cli = {
-      path: args.agentPath,
+      // A command-line path means the caller's folder, like any argument; made absolute so the run (in --cwd) starts the same file.
+      path: args.agentPath && path.resolve(args.agentPath),
       pathSettingKey: `--agent-path (or agentRelay.${agent.id}.path in VS Code)`,
       options: { model: translator.translate(agent.id, args.model), permissionMode: args.permissionMode, allowedTools: args.allowedTools },
     };
@@ -160,21 +161,52 @@ function locatorContext(agentId: string, configuredPath?: string) {
   };
 }
 
+/**
+ * Every way this process can end kills the agents' process trees first (they
+ * lead process groups of their own, so nothing else would): SIGTERM, SIGHUP
+ * (the terminal went away), a closed stdout (`run … | head`), an uncaught
+ * error, and exit itself.
+ */
+function guardExits(killAll: () => void): void {
+  const stop = (code: number) => () => {
+    killAll();
+    process.exitCode = code;
+  };
+  process.on('SIGTERM', stop(EXIT.cancelled));
+  process.on('SIGHUP', stop(EXIT.cancelled));
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutOpen = false;
+    killAll();
+    if (err.code !== 'EPIPE') process.stderr.write(`agent-relay: stdout failed (${err.code ?? err.message}); stopped the run\n`);
+    process.exitCode = EXIT.failed;
+  });
+  process.on('uncaughtException', (err) => {
+    killAll();
+    process.stderr.write(`agent-relay: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failed);
+  });
+  process.on('exit', killAll);
+}
+
+/** False once stdout is closed: nothing more is written to it. */
+let stdoutOpen = true;
+const out = (text: string) => stdoutOpen && process.stdout.write(text);
+
 function printJson(e: SeqEvent): void {
-  process.stdout.write(`${JSON.stringify(e)}\n`);
+  out(`${JSON.stringify(e)}\n`);
 }
 
 let textOpen = false;
 function printHuman({ event }: SeqEvent): void {
   const line = (s: string) => {
-    if (textOpen) process.stdout.write('\n');
+    if (textOpen) out('\n');
     textOpen = false;
     process.stderr.write(`${s}\n`);
   };
   const e: AgentEvent = event;
   switch (e.type) {
     case 'text':
-      process.stdout.write(e.text);
+      out(e.text);
       textOpen = !e.text.endsWith('\n');
       return;
     case 'tool-use':

@@ -47,7 +47,11 @@ export class AgentsView implements vscode.TreeDataProvider<Node> {
     item.id = `agent:${node.agentId}`;
     item.description = status.text;
     item.iconPath = new vscode.ThemeIcon(status.ready ? 'pass' : 'warning', new vscode.ThemeColor(status.ready ? 'testing.iconPassed' : 'problemsWarningIcon.foreground'));
-    item.tooltip = new vscode.MarkdownString(`**${node.agent.displayName}** (\`${node.agentId}\`)\n\n${status.text}${status.detail ? `\n\n${status.detail}` : ''}`);
+    // Untrusted (no command links), and what others wrote (names, paths, messages) goes in as text.
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown('**').appendText(node.agent.displayName).appendMarkdown('** (').appendText(node.agentId).appendMarkdown(')\n\n').appendText(status.text);
+    if (status.detail) tooltip.appendMarkdown('\n\n').appendText(status.detail);
+    item.tooltip = tooltip;
     item.contextValue = `agent.${node.agent.kind}`;
     return item;
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { decodeSecret, encodeSecret, newCacheSecret, ResponseCache, workspaceId, type CacheSecret, type CachePolicy, type WorkspaceCache } from '../core/cache';
 import type { Logger } from '../core/log';
+import { inertMessage } from './inertText';
 
 const SECRET_KEY = 'agentRelay.cache.secret';
 
@@ -93,7 +94,7 @@ export class CacheService implements vscode.Disposable {
         onWarning: (message) => {
           this.logger().warn(`cache: ${message}`);
           const openSettings = vscode.l10n.t('Open Settings');
-          const text = vscode.l10n.t({ message: 'Agent Relay: {0} Runs go on without the response cache.', args: [message], comment: '{0} is a sentence from the cache saying what went wrong (not translated)' });
+          const text = vscode.l10n.t({ message: 'Agent Relay: {0} Runs go on without the response cache.', args: [inertMessage(message)], comment: '{0} is a sentence from the cache saying what went wrong (not translated)' });
           void vscode.window.showWarningMessage(text, openSettings).then((choice) => {
             if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'agentRelay.cache');
           });

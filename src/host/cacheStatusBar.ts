@@ -52,10 +52,10 @@ export class CacheStatusBar implements vscode.Disposable {
     const stats = await ws.stats();
     const state = cache.state;
     this.item.text = `$(database) ${state.on ? cacheStatusLine(stats) : off()}`;
-    const offLine = state.on ? '' : `${vscode.l10n.t({ message: '**Off:** {0}', args: [state.reason], comment: 'Markdown; {0} says why the cache is off (not translated)' })}\n\n`;
-    const tooltip = new vscode.MarkdownString(
-      `${cacheStatsTable(stats, vscode.l10n.t('Agent Relay response cache (this workspace)'))}\n\n${offLine}${vscode.l10n.t('Click for cache actions.')}`,
-    );
+    // Untrusted (no command links); the reason the cache is off (an error of the file system) goes in as text.
+    const tooltip = new vscode.MarkdownString(`${cacheStatsTable(stats, vscode.l10n.t('Agent Relay response cache (this workspace)'))}\n\n`);
+    if (!state.on) tooltip.appendMarkdown(`**${vscode.l10n.t('Off:')}** `).appendText(state.reason ?? '').appendMarkdown('\n\n');
+    tooltip.appendText(vscode.l10n.t('Click for cache actions.'));
     this.item.tooltip = tooltip;
     this.item.backgroundColor = state.on ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
   }

@@ -8,6 +8,7 @@ import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
 import { startRun } from './runs';
 import { runSettings } from './settings';
+import { inertLabel, inertMessage } from './inertText';
 
 /** Arguments "Run Agent…" accepts, so keybindings and tests can skip the pickers. */
 export interface RunAgentArgs {
@@ -24,8 +25,8 @@ const agentIdOf = (ref: AgentRef): string | undefined => (typeof ref === 'string
 
 type Command = (relay: Relay, ...args: any[]) => unknown;
 
-/** "Agent Relay: <message>", for notifications whose text comes from elsewhere. */
-const agentRelayMessage = (message: string) => vscode.l10n.t({ message: 'Agent Relay: {0}', args: [message], comment: '{0} is a message, possibly from an agent or a CLI (not translated)' });
+/** "Agent Relay: <message>", for notifications whose text comes from elsewhere (its link syntax broken). */
+const agentRelayMessage = (message: string) => vscode.l10n.t({ message: 'Agent Relay: {0}', args: [inertMessage(message)], comment: '{0} is a message of ours quoting a path or an id (not translated)' });
 
 /** Every command, registered in one loop. Ids match `contributes.commands`. */
 export const COMMANDS: Record<string, Command> = {
@@ -95,7 +96,7 @@ async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: Run
       const setKey = vscode.l10n.t('Set API Key…');
       const openSettings = vscode.l10n.t('Open Settings');
       const redetect = vscode.l10n.t('Re-detect');
-      const message = status.detail ?? vscode.l10n.t({ message: '{0}: {1}', args: [agent.displayName, status.text], comment: '{0} is an agent, {1} its status (e.g. "no API key")' });
+      const message = inertMessage(status.detail ?? vscode.l10n.t({ message: '{0}: {1}', args: [inertLabel(agent.displayName), status.text], comment: '{0} is an agent, {1} its status (e.g. "no API key")' }));
       const choice = await vscode.window.showErrorMessage(message, agent.kind === 'http' ? setKey : openSettings, redetect);
       if (choice === setKey) await setApiKey(relay, agent.id);
       else if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${agent.id}`);

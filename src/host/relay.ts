@@ -104,7 +104,12 @@ export class Relay implements vscode.Disposable {
   /** Where an agent's CLI is, as runs in `folder` would find it. */
   detect(spec: CliAgentSpec, folder?: vscode.WorkspaceFolder): Promise<Detection> {
     const setting = agentPathSetting(spec.id, folder);
-    return this.detector.detect(spec, folder?.uri.toString() ?? '', { configuredPath: setting.value, settingIgnoredUntrusted: setting.ignored, settingKey: `agentRelay.${spec.id}.path` });
+    return this.detector.detect(spec, folder?.uri.toString() ?? '', {
+      configuredPath: setting.value,
+      settingIgnoredUntrusted: setting.ignored,
+      settingKey: `agentRelay.${spec.id}.path`,
+      baseDir: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined,
+    });
   }
 
   /** The HTTP providers' bundle, loaded the first time an HTTP agent runs. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { AgentRun } from '../core/run/agentRun';
 import type { Relay } from './relay';
+import { inertLabel } from './inertText';
 import { RunPanel } from './runPanel';
 
 /**
@@ -21,15 +22,6 @@ export function watchRuns(relay: Relay): vscode.Disposable {
     if (now !== active) void vscode.commands.executeCommand('setContext', 'agentRelay.hasActiveRuns', (active = now));
   });
   return new vscode.Disposable(unsubscribe);
-}
-
-/**
- * Text that may reach a notification must not be live Markdown: notifications
- * render links (`command:` ones included) and have no escape for them. Names
- * other extensions chose are kept only as inert words.
- */
-export function inertLabel(text: string): string {
-  return text.replace(/[[\]()<>`*_\\]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
 }
 
 /**

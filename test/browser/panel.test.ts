@@ -145,6 +145,25 @@ describe('run panel webview in Chromium', function () {
     assert.equal(await w.text('#cancel'), 'Cancelling…');
   });
 
+  it('Run Again Without Cache is offered for a cached answer this window can start again, and asks once per click', async () => {
+    const w = await open();
+    await w.post({ type: 'attach', run: { ...INFO, state: 'finished', canRerun: true } });
+    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'cache', status: 'hit', ageMs: 1000 }, { type: 'text', text: 'cached' }, { type: 'done', outcome: { status: 'succeeded', durationMs: 1, fromCache: true } }]) });
+    await w.settle();
+    assert.equal(await page.locator('#rerun:not([hidden])').count(), 1);
+    await page.click('#rerun');
+    await page.locator('#rerun').dispatchEvent('click'); // a second, fast click on the disabled button
+    assert.equal((await w.sent()).filter((m) => m.type === 'rerunWithoutCache').length, 1, 'two clicks, two billed runs');
+    assert.equal(await page.locator('#rerun[disabled]').count(), 1);
+
+    await page.close();
+    const other = await open();
+    await other.post({ type: 'attach', run: { ...INFO, state: 'finished', canRerun: false } });
+    await other.post({ type: 'events', runId: RUN, events: seq([{ type: 'done', outcome: { status: 'succeeded', durationMs: 1, fromCache: true } }]) });
+    await other.settle();
+    assert.equal(await page.locator('#rerun:not([hidden])').count(), 0, 'offered although this window cannot start the run again');
+  });
+
   it('shows HTML and script in agent output and tool input as text; nothing runs', async () => {
     const w = await open();
     await w.post({ type: 'attach', run: INFO });

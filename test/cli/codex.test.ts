@@ -104,7 +104,7 @@ describe('headless CLI with the real codex', function () {
 
   it('refuses a permission mode that would bypass the sandbox', async () => {
     const r = await start(['run', '--agent', 'codex', '--permission-mode', 'danger-full-access', 'hi']).done;
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, 'a usage error, refused before anything starts');
     assert.match(r.stderr, /Unsupported OpenAI Codex permission mode "danger-full-access"/);
     assert.equal(responses().length, 0);
   });

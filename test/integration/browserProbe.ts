@@ -65,6 +65,13 @@ export async function startBrowserProbe(getPage: () => Page | undefined): Promis
           const text = (await page.evaluate(`(() => { const n = document.querySelector(${JSON.stringify(selector)}); return n ? n.innerText : null; })()`)) as string | null;
           return reply(200, { found: text !== null, text: text ?? undefined } satisfies WebviewSnapshot);
         }
+        case '/eval': {
+          // Runs browser code in a run's webview (to act where no button can, e.g. a click the page would refuse).
+          const frame = await webviewFrame(page, url.searchParams.get('runId') ?? '');
+          if (!frame) return reply(404, { error: 'no such webview' });
+          const value = await frame.evaluate(url.searchParams.get('expression') ?? 'null');
+          return reply(200, { value: value ?? null });
+        }
         case '/click': {
           const frame = await webviewFrame(page, url.searchParams.get('runId') ?? '');
           if (!frame) return reply(404, { error: 'no such webview' });

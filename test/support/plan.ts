@@ -28,12 +28,13 @@ export interface ReplyOptions {
 
 /**
  * The reply, independent of wire format. Directives in the prompt:
- *   RUN_TOOL: run echo X   call the shell tool with `echo X`, then report its output
+ *   RUN_TOOL: run echo X   call the shell tool with `echo X` (or `printenv X`), then report its output
  *   GATE:name              stream `before`, hold until release(name), stream `after`
  *   HANG                   stream `before`, then hold until the client goes away
  *   CUT_STREAM             stream `before`, then drop the connection
  *   STREAM_ERROR           stream `before`, then an in-stream error event
- *   API_ERROR:nnn          answer with HTTP status nnn and an error body (RETRY_AFTER:s adds that header)
+ *   API_ERROR:nnn          answer with HTTP status nnn and an error body (RETRY_AFTER:s adds that header;
+ *                          ERROR_BODY:text sends the rest of the line as the error's message, as a hostile server would)
  *   FLAKY:name:n:nnn       the first n requests carrying it answer HTTP nnn (counted by the server), later ones as usual
  *   FAIL_AFTER_TOOL:nnn    with RUN_TOOL: the turn that brings the tool's result answers HTTP nnn
  *   LONG_OUTPUT:n          n paragraphs of markdown
@@ -45,8 +46,8 @@ export type Plan =
   | { kind: 'text'; parts: string[] }
   /** A shell command, or `call` verbatim for formats that support it. */
   | { kind: 'tool'; preface: string; command: string; call?: { name: string; input: Record<string, unknown> } }
-  /** `retryAfter`: seconds for a Retry-After header. */
-  | { kind: 'error'; status: number; message: string; retryAfter?: number }
+  /** `retryAfter`: seconds for a Retry-After header; `body`: the error message the API sends, verbatim. */
+  | { kind: 'error'; status: number; message: string; retryAfter?: number; body?: string }
   | { kind: 'gate'; name: string; before: string[]; after: string[] }
   | { kind: 'hang'; before: string[] }
   | { kind: 'cut'; before: string[] }
@@ -56,10 +57,11 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   const p = c.userText;
   const retryAfter = /RETRY_AFTER:(\d+)/.exec(p);
   const apiError = /API_ERROR:(\d{3})/.exec(p);
-  if (apiError) return { kind: 'error', status: Number(apiError[1]), message: `Mock error (HTTP ${apiError[1]})`, retryAfter: retryAfter ? Number(retryAfter[1]) : undefined };
+  const body = /ERROR_BODY:([^\n]*)/.exec(p)?.[1];
+  if (apiError) return { kind: 'error', status: Number(apiError[1]), message: `Mock error (HTTP ${apiError[1]})`, retryAfter: retryAfter ? Number(retryAfter[1]) : undefined, body };
   const failAfterTool = /FAIL_AFTER_TOOL:(\d{3})/.exec(p);
   if (failAfterTool && c.toolResult !== undefined) return { kind: 'error', status: Number(failAfterTool[1]), message: `Mock error (HTTP ${failAfterTool[1]})` };
-  const runTool = /RUN_TOOL: run (echo [^\n"\\]*)/.exec(p);
+  const runTool = /RUN_TOOL: run ((?:echo|printenv) [^\n"\\]*)/.exec(p);
   if (runTool && c.toolResult !== undefined) return { kind: 'text', parts: ['The command printed: ', c.toolResult.trim()] };
   if (runTool) return { kind: 'tool', preface: "I'll run the command.", command: runTool[1].trim() };
   const gate = /GATE:([\w-]+)/.exec(p);

@@ -46,6 +46,11 @@ describe('architecture', () => {
     }
   });
 
+  it('no MarkdownString of the host is trusted or renders HTML (agent, CLI and server text reach tooltips)', () => {
+    const offenders = files(path.join(SRC, 'host')).filter((f) => /\.isTrusted\s*=|isTrusted\s*:|supportHtml|enableCommandUris/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(SRC, f)), []);
+  });
+
   it('host and webview share one protocol file', () => {
     const users = [...files(SRC)].filter((f) => readFileSync(f, 'utf8').includes("shared/protocol'"));
     const dirs = new Set(users.map((f) => path.relative(SRC, f).split(path.sep)[0]));

@@ -7,7 +7,7 @@ import { locateCli, type LocatorContext } from '../../src/core/locate/cliLocator
 import { DetectionCache } from '../../src/core/locate/detectionCache';
 import { candidateNames, commonInstallDirs, expandUserPath, pathDirectories } from '../../src/core/locate/searchPaths';
 import { envValue } from '../../src/core/util/env';
-import { resolveCmdShim } from '../../src/core/locate/windowsShim';
+import { resolveCmdShim, shimNodeCandidates } from '../../src/core/locate/windowsShim';
 
 describe('locateCli (posix, real temporary directories)', function () {
   if (process.platform === 'win32') return;
@@ -104,6 +104,33 @@ describe('locateCli (posix, real temporary directories)', function () {
     const d = await locateCli(claudeAgent, ctx({ env: { PATH: path.join(root, 'onpath') }, configuredPath: '/nope/claude' }));
     assert.equal(d.found, false);
     assert.ok(!d.found && /not found at "\/nope\/claude"/.test(d.message) && /agentRelay\.claude\.path/.test(d.message));
+  });
+
+  it('skips relative PATH entries: the binary found must be the one the run (in another folder) starts', async () => {
+    const rel = path.join(root, 'proj', 'bin');
+    fakeCli(rel);
+    const real = fakeCli(path.join(root, 'real'));
+    const cwd = process.cwd();
+    process.chdir(path.join(root, 'proj'));
+    try {
+      const d = await locateCli(claudeAgent, ctx({ env: { PATH: ['bin', '.', '', path.join(root, 'real')].join(':') } }));
+      assert.ok(d.found);
+      assert.equal(d.path, real);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('a relative path setting means the run\'s folder, resolved to an absolute path; without a folder it is refused', async () => {
+    const folder = path.join(root, 'workspace');
+    const file = fakeCli(path.join(folder, 'node_modules', '.bin'));
+    const d = await locateCli(claudeAgent, ctx({ configuredPath: 'node_modules/.bin/claude', baseDir: folder }));
+    assert.ok(d.found);
+    assert.equal(d.path, file);
+    assert.ok(path.isAbsolute(d.launch.command));
+    const refused = await locateCli(claudeAgent, ctx({ configuredPath: 'node_modules/.bin/claude' }));
+    assert.equal(refused.found, false);
+    assert.match(!refused.found ? refused.message : '', /is a relative path .* use a full path/);
   });
 
   it('a miss says what was searched and how to install', async () => {
@@ -213,7 +240,7 @@ describe('resolveCmdShim (npm cmd-shim on Windows)', () => {
     '',
   ].join('\r\n');
 
-  it('runs the native .exe directly, without cmd.exe', () => {
+  it('runs the native .exe directly, without cmd.exe (and without needing a Node)', () => {
     assert.deepEqual(resolveCmdShim('C:\\Users\\ada\\AppData\\Roaming\\npm\\claude.cmd', exeShim), {
       command: 'C:\\Users\\ada\\AppData\\Roaming\\npm\\node_modules\\@anthropic-ai\\claude-code\\bin\\claude.exe',
       argsPrefix: [],
@@ -225,6 +252,11 @@ describe('resolveCmdShim (npm cmd-shim on Windows)', () => {
       command: 'C:\\nodejs\\node.exe',
       argsPrefix: ['C:\\npm\\node_modules\\@google\\gemini-cli\\bundle\\gemini.js'],
     });
+  });
+
+  it('never runs a bare node: the one beside the shim first, then each absolute PATH entry; none means not runnable', () => {
+    assert.deepEqual(shimNodeCandidates('C:\\npm', ['C:\\nodejs', '.', 'tools', 'D:\\bin']), ['C:\\npm\\node.exe', 'C:\\nodejs\\node.exe', 'D:\\bin\\node.exe']);
+    assert.equal(resolveCmdShim('C:\\npm\\gemini.cmd', nodeShim), undefined);
   });
 
   it('declines files it does not understand', () => {

@@ -99,6 +99,23 @@ describe('OpenAI-compatible chat stream mapping (recorded streams)', () => {
     assert.equal(outcome.status, 'succeeded');
   });
 
+  it('skips malformed chunks (choices: [null], a null chunk, odd field types) instead of failing the run', () => {
+    const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
+    const stream = [
+      chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' } }] }),
+      chunk({ choices: [null] }),
+      'data: null\n\n',
+      chunk({ choices: [{ index: 0, delta: 'not a delta' }] }),
+      chunk({ choices: [{ index: 0, delta: { content: { not: 'text' }, tool_calls: [null, 7] } }], usage: { prompt_tokens: 'x' } }),
+      chunk({ choices: [{ index: 0, delta: { content: 'lo' }, finish_reason: 'stop' }] }),
+      'data: [DONE]\n\n',
+    ].join('');
+    const { events, outcome } = run(openai, stream);
+    assert.equal(outcome.status, 'succeeded', outcome.message);
+    assert.equal(text(events), 'Hello');
+    for (const e of events) if (e.type === 'usage') assert.equal(e.inputTokens, undefined);
+  });
+
   it('an error object in the stream fails; neither [DONE] nor a finish reason means cut off', () => {
     assert.match(run(openai, 'data: {"error":{"message":"boom"}}\n\n').outcome.message!, /boom/);
     const cut = run(openai, 'data: {"choices":[{"index":0,"delta":{"content":"par"}}]}\n\n');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
+import { LineSplitter, LineTooLongError, parseJsonObject } from '../../src/core/stream/jsonLines';
 import { fixture } from '../support/fixtures';
 
 function split(chunks: Array<string | Buffer>): string[] {
@@ -50,6 +50,21 @@ describe('LineSplitter', () => {
     assert.equal(lines.length, 2);
     assert.equal(lines[0].length, big.length);
     assert.equal(lines[1], '{"after":true}');
+  });
+});
+
+describe('LineSplitter bound', () => {
+  it('throws LineTooLongError once a line outgrows the bound, before joining it, and not for lines within it', () => {
+    const lines: string[] = [];
+    const ok = new LineSplitter((l) => lines.push(l), 1000);
+    ok.push(`${'a'.repeat(999)}\n`);
+    assert.equal(lines[0].length, 999);
+    const split = new LineSplitter(() => undefined, 1000);
+    assert.throws(() => {
+      for (let i = 0; i < 11; i++) split.push('b'.repeat(100));
+    }, (err: unknown) => err instanceof LineTooLongError && err.maxChars === 1000 && /grew past 0 MB|grew past/.test(err.message));
+    const whole = new LineSplitter(() => undefined, 1000);
+    assert.throws(() => whole.push(`${'c'.repeat(1001)}\n`), LineTooLongError);
   });
 });
 

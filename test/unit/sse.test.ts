@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { LineTooLongError } from '../../src/core/stream/jsonLines';
 import { SseParser, type SseEvent } from '../../src/core/stream/sse';
 import { fixture } from '../support/fixtures';
 
@@ -63,5 +64,27 @@ describe('SseParser', () => {
 
   it('does not dispatch an event without data, or an unterminated final event', () => {
     assert.deepEqual(parse(['event: ping\n\n', 'data: {"cut":']), []);
+  });
+
+  it('joins one 16 MB line arriving in 64 KB chunks once, whatever the chunk boundaries (CR at a chunk end included)', () => {
+    const big = 'y'.repeat(16 * 1024 * 1024);
+    const text = `data: ${big}\r\n\r\ndata: after\n\n`;
+    const pieces: string[] = [];
+    for (let i = 0; i < text.length; i += 64 * 1024) pieces.push(text.slice(i, i + 64 * 1024));
+    const events = parse(pieces);
+    assert.equal(events.length, 2);
+    assert.equal(events[0].data.length, big.length);
+    assert.equal(events[1].data, 'after');
+  });
+
+  it('refuses a line or an event longer than its bound instead of holding it', () => {
+    const line = new SseParser(() => undefined, 1000);
+    assert.throws(() => {
+      for (let i = 0; i < 20; i++) line.push('x'.repeat(100));
+    }, LineTooLongError);
+    const event = new SseParser(() => undefined, 1000);
+    assert.throws(() => {
+      for (let i = 0; i < 20; i++) event.push(`data: ${'x'.repeat(90)}\n`);
+    }, /grew past/);
   });
 });

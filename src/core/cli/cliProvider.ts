@@ -5,7 +5,8 @@ import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
 import type { Detection } from '../locate/cliLocator';
 import { isTransientStatus, statusReason, transientReasonInText } from '../agents/transient';
 import { AgentProcess } from '../process/agentProcess';
-import { LineSplitter, LineTooLongError, parseJsonObject } from '../stream/jsonLines';
+import { agentEnvironment } from './agentEnvironment';
+import { StdoutReader } from './stdoutReader';
 
 export interface CliProviderOptions {
   /** Finds the executable (cached by the caller). */
@@ -47,50 +48,17 @@ export class CliAgentProvider implements AgentProvider {
       return { status: 'failed', message, durationMs: Date.now() - started };
     }
     const invocation = this.spec.invocation(request.prompt, request.options);
-    // PWD inherited from the editor names the folder it was launched from; tools
-    // that trust $PWD (OpenCode does) must see the folder the run is in.
-    const env: NodeJS.ProcessEnv = { ...(this.opts.baseEnv ?? process.env), PWD: request.cwd };
-    for (const [k, v] of Object.entries(invocation.env)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    const env = agentEnvironment(this.opts.baseEnv ?? process.env, invocation.env, request.cwd);
     const args = [...detection.launch.argsPrefix, ...invocation.args];
     ctx.logger.debug(`spawn ${detection.launch.command} ${JSON.stringify(args)} in ${request.cwd}`);
 
-    const parser = this.spec.createParser(ctx.emit);
-    let badLines = 0;
-    let malformed = 0;
-    const splitter = new LineSplitter((line) => {
-      const json = parseJsonObject(line);
-      if (!json) {
-        if (++badLines <= 5) ctx.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
-        return;
-      }
-      try {
-        parser.handle(json);
-      } catch (err) {
-        // A shape the parser did not expect is skipped and counted, never fatal.
-        if (++malformed <= 5) ctx.logger.warn(`skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${line.slice(0, 200)}`);
-      }
-    }, request.maxLineChars);
-
     if (ctx.signal.aborted) return { status: ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled', durationMs: 0 };
-    // A line past the bound ends the run: stop reading and kill the tree, so memory stays bounded.
-    let overflow: LineTooLongError | undefined;
-    const feed = (write: () => void) => {
-      if (overflow) return;
-      try {
-        write();
-      } catch (err) {
-        if (!(err instanceof LineTooLongError)) throw err;
-        overflow = err;
-        ctx.logger.warn(`stopping: ${err.message}`);
-        proc.kill();
-      }
-    };
+    const parser = this.spec.createParser(ctx.emit);
+    // A line past the bound ends the run: the reader stops and the tree is killed, so memory stays bounded.
+    const reader = new StdoutReader(parser, ctx.logger, request.maxLineChars, () => proc.kill());
     const proc: AgentProcess = AgentProcess.start(
       { command: detection.launch.command, args, cwd: request.cwd, env, stdin: invocation.stdin },
-      (chunk) => feed(() => splitter.push(chunk)),
+      (chunk) => reader.push(chunk),
     );
     ctx.onProcess?.(() => proc.kill(), proc.pid);
     ctx.logger.info(`started pid ${proc.pid ?? '?'}`);
@@ -105,8 +73,7 @@ export class CliAgentProvider implements AgentProvider {
 
     const exit = await proc.exited;
     ctx.signal.removeEventListener('abort', onAbort);
-    feed(() => splitter.end());
-    if (malformed) ctx.logger.warn(`skipped ${malformed} malformed event(s) in all`);
+    reader.end();
     ctx.logger.info(`process ended: code ${exit.exitCode} signal ${exit.signal}`);
     if (proc.stderr.trim()) ctx.logger.debug(`stderr: ${proc.stderr.slice(-4000)}`);
 
@@ -116,8 +83,8 @@ export class CliAgentProvider implements AgentProvider {
       ctx.emit({ type: 'error', message });
       return { status: 'failed', message, exitCode: null, signal: null, durationMs: Date.now() - started };
     }
-    if (overflow && !stoppedBy) {
-      const message = `${this.spec.displayName} was stopped: ${overflow.message}.`;
+    if (reader.overflow && !stoppedBy) {
+      const message = `${this.spec.displayName} was stopped: ${reader.overflow.message}.`;
       ctx.emit({ type: 'error', message });
       return { status: 'failed', message, exitCode: exit.exitCode, signal: exit.signal, durationMs: Date.now() - started };
     }

@@ -2,7 +2,7 @@ import type { EmitEvent, RunOutcome } from '../agents/events';
 import type { SseEvent } from '../stream/sse';
 import type { SseMapper, StreamEnd } from './sseRun';
 
-type Json = Record<string, any>;
+import { num, obj, str } from '../util/json';
 
 /**
  * Anthropic Messages streaming: message_start, content_block_start/delta/stop,
@@ -23,39 +23,42 @@ export class AnthropicStreamMapper implements SseMapper {
   constructor(private readonly emit: EmitEvent, private readonly agentId = 'anthropic') {}
 
   handle(e: SseEvent): void {
-    let data: Json;
+    let parsed: unknown;
     try {
-      data = JSON.parse(e.data);
+      parsed = JSON.parse(e.data);
     } catch {
       return;
     }
-    switch (data.type ?? e.event) {
+    const data = obj(parsed);
+    if (!data) return;
+    const index = num(data.index);
+    switch (str(data.type) ?? e.event) {
       case 'message_start': {
-        const m = data.message ?? {};
-        this.inputTokens = m.usage?.input_tokens;
-        this.emit({ type: 'started', agentId: this.agentId, model: m.model });
+        const m = obj(data.message);
+        this.inputTokens = num(obj(m?.usage)?.input_tokens);
+        this.emit({ type: 'started', agentId: this.agentId, model: str(m?.model) });
         return;
       }
       case 'content_block_start': {
-        const b = data.content_block ?? {};
-        if (b.type === 'tool_use') this.tools.set(data.index, { id: b.id, name: b.name, json: '' });
-        else if (b.type === 'text' && b.text) this.textDelta(b.text);
+        const b = obj(data.content_block);
+        if (b?.type === 'tool_use' && index !== undefined) this.tools.set(index, { id: str(b.id) ?? `tool_${index}`, name: str(b.name) ?? 'tool', json: '' });
+        else if (b?.type === 'text' && str(b.text)) this.textDelta(b.text as string);
         return;
       }
       case 'content_block_delta': {
-        const d = data.delta ?? {};
-        if (d.type === 'text_delta' && typeof d.text === 'string') this.textDelta(d.text);
-        else if (d.type === 'thinking_delta' && typeof d.thinking === 'string') this.emit({ type: 'thinking', text: d.thinking });
-        else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string') {
-          const t = this.tools.get(data.index);
+        const d = obj(data.delta);
+        if (d?.type === 'text_delta' && typeof d.text === 'string') this.textDelta(d.text);
+        else if (d?.type === 'thinking_delta' && typeof d.thinking === 'string') this.emit({ type: 'thinking', text: d.thinking });
+        else if (d?.type === 'input_json_delta' && typeof d.partial_json === 'string' && index !== undefined) {
+          const t = this.tools.get(index);
           if (t) t.json += d.partial_json;
         }
         return;
       }
       case 'content_block_stop': {
-        const t = this.tools.get(data.index);
-        if (t) {
-          this.tools.delete(data.index);
+        const t = index === undefined ? undefined : this.tools.get(index);
+        if (t && index !== undefined) {
+          this.tools.delete(index);
           let input: unknown = {};
           try {
             input = t.json ? JSON.parse(t.json) : {};
@@ -66,16 +69,21 @@ export class AnthropicStreamMapper implements SseMapper {
         }
         return;
       }
-      case 'message_delta':
-        if (typeof data.usage?.output_tokens === 'number') this.outputTokens = data.usage.output_tokens;
-        if (data.delta?.stop_reason) this.stopReason = data.delta.stop_reason;
+      case 'message_delta': {
+        const out = num(obj(data.usage)?.output_tokens);
+        if (out !== undefined) this.outputTokens = out;
+        const stop = str(obj(data.delta)?.stop_reason);
+        if (stop) this.stopReason = stop;
         return;
+      }
       case 'message_stop':
         this.stopped = true;
         return;
-      case 'error':
-        this.error = `${data.error?.type ?? 'error'}: ${data.error?.message ?? 'the API reported an error mid-stream'}`;
+      case 'error': {
+        const err = obj(data.error);
+        this.error = `${str(err?.type) ?? 'error'}: ${str(err?.message) ?? 'the API reported an error mid-stream'}`;
         return;
+      }
       default:
         return; // ping and anything new
     }

@@ -2,7 +2,7 @@ import type { EmitEvent, RunOutcome } from '../agents/events';
 import type { SseEvent } from '../stream/sse';
 import type { SseMapper, StreamEnd } from './sseRun';
 
-type Json = Record<string, any>;
+import { arr, num, obj, str } from '../util/json';
 
 /**
  * OpenAI-compatible chat completion chunks (data-only SSE ending in `[DONE]`).
@@ -28,42 +28,51 @@ export class OpenAiChatStreamMapper implements SseMapper {
       this.done = true;
       return;
     }
-    let chunk: Json;
+    let parsed: unknown;
     try {
-      chunk = JSON.parse(e.data);
+      parsed = JSON.parse(e.data);
     } catch {
       return;
     }
+    const chunk = obj(parsed);
+    if (!chunk) return;
     if (chunk.error) {
-      this.error = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
+      const err = chunk.error;
+      this.error = str(err) ?? str(obj(err)?.message) ?? JSON.stringify(err);
       return;
     }
     if (!this.started) {
       this.started = true;
-      this.emit({ type: 'started', agentId: this.agentId, model: chunk.model });
+      this.emit({ type: 'started', agentId: this.agentId, model: str(chunk.model) });
     }
-    if (chunk.usage && typeof chunk.usage === 'object') {
-      this.usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-    }
-    for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
-      if ((choice.index ?? 0) !== 0) continue;
-      const d = choice.delta ?? {};
-      const reasoning = d.reasoning_content ?? d.reasoning;
-      if (typeof reasoning === 'string' && reasoning) this.emit({ type: 'thinking', text: reasoning });
-      if (typeof d.content === 'string' && d.content) {
-        this.text.push(d.content);
-        this.emit({ type: 'text', text: d.content });
+    const usage = obj(chunk.usage);
+    if (usage) this.usage = { inputTokens: num(usage.prompt_tokens), outputTokens: num(usage.completion_tokens) };
+    for (const item of arr(chunk.choices)) {
+      // Servers send odd shapes (`choices: [null]`, a delta that is a string): skip what is not a choice.
+      const choice = obj(item);
+      if (!choice || (num(choice.index) ?? 0) !== 0) continue;
+      const d = obj(choice.delta) ?? {};
+      const reasoning = str(d.reasoning_content) ?? str(d.reasoning);
+      if (reasoning) this.emit({ type: 'thinking', text: reasoning });
+      const content = str(d.content);
+      if (content) {
+        this.text.push(content);
+        this.emit({ type: 'text', text: content });
       }
-      for (const tc of Array.isArray(d.tool_calls) ? d.tool_calls : []) {
-        const i = tc.index ?? 0;
+      for (const entry of arr(d.tool_calls)) {
+        const tc = obj(entry);
+        if (!tc) continue;
+        const i = num(tc.index) ?? 0;
         const call = this.calls.get(i) ?? { id: '', name: '', args: '' };
-        if (tc.id) call.id = tc.id;
-        if (tc.function?.name) call.name += tc.function.name;
-        if (typeof tc.function?.arguments === 'string') call.args += tc.function.arguments;
+        const fn = obj(tc.function);
+        if (str(tc.id)) call.id = tc.id as string;
+        if (str(fn?.name)) call.name += fn!.name as string;
+        if (str(fn?.arguments)) call.args += fn!.arguments as string;
         this.calls.set(i, call);
       }
-      if (choice.finish_reason) {
-        this.finishReason = choice.finish_reason;
+      const finish = str(choice.finish_reason);
+      if (finish) {
+        this.finishReason = finish;
         this.flushCalls();
       }
     }

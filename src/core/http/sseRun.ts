@@ -1,5 +1,6 @@
 import type { RunOutcome } from '../agents/events';
 import type { RunContext, RunRequest } from '../agents/provider';
+import type { Logger } from '../log';
 import { isTransientStatus, statusReason, transientNetworkReason } from '../agents/transient';
 import { LineTooLongError } from '../stream/jsonLines';
 import { SseParser, type SseEvent } from '../stream/sse';
@@ -27,6 +28,26 @@ export interface SseRequest {
   /** Message for an HTTP error status before the stream starts (what happened and what to do). */
   httpError(status: number, message: string): string;
   providerName: string;
+}
+
+/**
+ * A mapper whose surprises are skipped and counted: an event of a shape it did
+ * not expect (`choices: [null]`, a field of another type) never fails the run.
+ */
+export function guardedMapper(mapper: SseMapper, logger: Logger, source: string): { handle(e: SseEvent): void; readonly malformed: number } {
+  let malformed = 0;
+  return {
+    handle(e) {
+      try {
+        mapper.handle(e);
+      } catch (err) {
+        if (++malformed <= 5) logger.warn(`${source}: skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${e.data.slice(0, 200)}`);
+      }
+    },
+    get malformed() {
+      return malformed;
+    },
+  };
 }
 
 /**
@@ -64,15 +85,8 @@ export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext
     return fail(req.httpError(res.status, apiErrorMessage(text)), transient, res.status);
   }
 
-  let malformed = 0;
-  const parser = new SseParser((e) => {
-    try {
-      mapper.handle(e);
-    } catch (err) {
-      // A shape the mapper did not expect (e.g. `choices: [null]`) is skipped and counted, never fatal.
-      if (++malformed <= 5) ctx.logger.warn(`${req.providerName}: skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${e.data.slice(0, 200)}`);
-    }
-  }, request.maxLineChars);
+  const guard = guardedMapper(mapper, ctx.logger, req.providerName);
+  const parser = new SseParser((e) => guard.handle(e), request.maxLineChars);
   let networkError: string | undefined;
   let bytes = 0;
   let cause: unknown;
@@ -90,7 +104,7 @@ export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext
     if (!stoppedBy()) networkError = (err as Error).message;
     cause = err;
   }
-  if (malformed) ctx.logger.warn(`${req.providerName}: skipped ${malformed} malformed event(s)`);
+  if (guard.malformed) ctx.logger.warn(`${req.providerName}: skipped ${guard.malformed} malformed event(s)`);
   const outcome = mapper.finish({ stoppedBy: stoppedBy(), networkError, durationMs: Date.now() - started });
   // The connection dropped before a byte of the answer: as safe to retry as a refused one.
   const reason = bytes === 0 && outcome.status === 'failed' && networkError ? (transientNetworkReason(cause) ?? 'connection reset') : undefined;

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CliAgentSpec } from '../agents/cliAgent';
 import { candidateNames, commonInstallDirs, expandUserPath, pathDirectories } from './searchPaths';
-import { resolveCmdShim, type Launch } from './windowsShim';
+import { resolveCmdShim, shimNodeCandidates, type Launch } from './windowsShim';
 import { once } from '../util/once';
 
 /** How a binary was found, for the UI and the Doctor report. */
@@ -39,6 +39,11 @@ export interface LocatorContext {
   settingKey: string;
   /** Whether the setting was ignored because the workspace is not trusted. */
   settingIgnoredUntrusted?: boolean;
+  /**
+   * The folder a relative path setting means (the run's folder, which is also
+   * where the agent is spawned). Without it a relative setting is refused.
+   */
+  baseDir?: string;
 }
 
 /**
@@ -52,7 +57,19 @@ export async function locateCli(spec: CliAgentSpec, ctx: LocatorContext): Promis
 
   const configured = ctx.configuredPath?.trim();
   if (configured) {
-    const file = expandUserPath(configured, ctx.home, ctx.env, ctx.platform);
+    let file = expandUserPath(configured, ctx.home, ctx.env, ctx.platform);
+    // Detected is what runs: a relative path means the run's folder, where the agent is spawned, never our own.
+    if (!p.isAbsolute(file)) {
+      if (!ctx.baseDir) {
+        return {
+          found: false,
+          agentId: spec.id,
+          trail,
+          message: `${spec.displayName}: the setting ${ctx.settingKey} is a relative path ("${configured}"); use a full path.`,
+        };
+      }
+      file = p.resolve(ctx.baseDir, file);
+    }
     const candidates = p.extname(file) ? [file] : candidateNames(file, ctx.env, ctx.platform);
     for (const candidate of candidates) {
       const hit = await probe(candidate, 'setting', ctx, trail);
@@ -67,12 +84,14 @@ export async function locateCli(spec: CliAgentSpec, ctx: LocatorContext): Promis
     };
   }
 
+  // Relative entries (".", "bin", an empty one) mean whatever folder a process is in: we search in
+  // ours but spawn in the run's, so they would find one binary and run another. They are skipped.
   const searchDirs: Array<[FoundBy, string]> = [
     ...pathDirectories(ctx.env, ctx.platform).map((d): [FoundBy, string] => ['PATH', d]),
     ...[...spec.knownLocations(ctx.home, ctx.env, ctx.platform), ...commonInstallDirs(ctx.home, ctx.env, ctx.platform)].map(
       (d): [FoundBy, string] => ['known location', d],
     ),
-  ];
+  ].filter(([, d]) => p.isAbsolute(d));
   const seen = new Set<string>();
   for (const [source, dir] of searchDirs) {
     for (const bin of spec.binaryNames) {
@@ -110,7 +129,7 @@ export async function locateCli(spec: CliAgentSpec, ctx: LocatorContext): Promis
       if (!quietMisses || state !== 'missing') steps.push({ source, path: file, result: state });
       return undefined;
     }
-    const launch = await launchFor(file, c.platform);
+    const launch = await launchFor(file, c);
     if (!launch) {
       steps.push({ source, path: file, result: 'unusable' });
       return undefined;
@@ -132,10 +151,15 @@ async function executableState(file: string, platform: NodeJS.Platform): Promise
   }
 }
 
-async function launchFor(file: string, platform: NodeJS.Platform): Promise<Launch | undefined> {
-  if (platform === 'win32' && /\.(cmd|bat)$/i.test(file)) {
+async function launchFor(file: string, ctx: LocatorContext): Promise<Launch | undefined> {
+  if (ctx.platform === 'win32' && /\.(cmd|bat)$/i.test(file)) {
     try {
-      return resolveCmdShim(file, await fs.readFile(file, 'utf8'));
+      // The shim would run a bare `node`, which Windows looks for in the working folder (the
+      // repository) first: use the absolute Node the shim itself prefers, else the one on PATH.
+      const candidates = shimNodeCandidates(path.win32.dirname(file), pathDirectories(ctx.env, ctx.platform));
+      const exists = await Promise.all(candidates.map((c) => fs.stat(c).then((st) => st.isFile(), () => false)));
+      const node = candidates.find((_, i) => exists[i]);
+      return resolveCmdShim(file, await fs.readFile(file, 'utf8'), node);
     } catch {
       return undefined;
     }

@@ -4,7 +4,7 @@ import { locateCli, type Detection, type LocatorContext } from './cliLocator';
 import { DetectionCache } from './detectionCache';
 
 /** Where the user's path setting (or flag) points, for one CLI. */
-export type LocateHints = Pick<LocatorContext, 'configuredPath' | 'settingIgnoredUntrusted' | 'settingKey'>;
+export type LocateHints = Pick<LocatorContext, 'configuredPath' | 'settingIgnoredUntrusted' | 'settingKey' | 'baseDir'>;
 
 /**
  * Finds agent CLIs for runs, the Agents view and the Doctor, cached per scope

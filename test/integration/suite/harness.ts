@@ -42,6 +42,8 @@ export const browser = {
     return probe('/click', { runId, selector });
   },
   workbench: (selector: string) => probe<WebviewSnapshot>('/workbench', { selector }),
+  /** Evaluates browser code in a run's webview; returns its (JSON) value. */
+  evaluate: async (runId: string, expression: string) => (await probe<{ value: unknown }>('/eval', { runId, expression })).value,
   press: (key: string) => probe('/keyboard', { press: key }),
   type: (text: string) => probe('/keyboard', { type: text }),
   screenshot: (file: string) => probe('/screenshot', { path: file }),

@@ -38,7 +38,7 @@ export const anthropicMessages: WireFormat = {
     const plan = server.plan(conversation(body));
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'authentication_error' : plan.status === 429 ? 'rate_limit_error' : plan.status === 529 ? 'overloaded_error' : 'api_error';
-      return sendJson(res, plan.status, { type: 'error', error: { type, message: `Mock ${type} (HTTP ${plan.status})` } }, { 'request-id': 'req_mock', ...(plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {}) });
+      return sendJson(res, plan.status, { type: 'error', error: { type, message: plan.body ?? `Mock ${type} (HTTP ${plan.status})` } }, { 'request-id': 'req_mock', ...(plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {}) });
     }
     const model = typeof body?.model === 'string' ? body.model : 'claude-mock';
     if (body?.stream !== true) {

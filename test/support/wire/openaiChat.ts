@@ -21,7 +21,7 @@ export const openaiChatCompletions: WireFormat = {
     const plan = server.plan(conversation(body));
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'invalid_request_error' : plan.status === 429 ? 'rate_limit_exceeded' : 'server_error';
-      return sendJson(res, plan.status, { error: { message: `Mock ${type} (HTTP ${plan.status})`, type, param: null, code: plan.status === 401 ? 'invalid_api_key' : null } }, plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {});
+      return sendJson(res, plan.status, { error: { message: plan.body ?? `Mock ${type} (HTTP ${plan.status})`, type, param: null, code: plan.status === 401 ? 'invalid_api_key' : null } }, plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {});
     }
     const id = `chatcmpl-mock${server.nextId()}`;
     const model = typeof body?.model === 'string' ? body.model : 'mock-model';
