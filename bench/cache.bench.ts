@@ -32,7 +32,7 @@ function run(i: number, r: number): CachedRun {
 
 function keyOf(i: number): CacheKey {
   return cacheKey({
-    workspaceId: WS, agentId: 'claude', agentVersion: '2.1.197', provider: 'cli', endpoint: null, model: 'claude-sonnet-4-5-20250929',
+    workspaceId: WS, folder: '/ws', agentId: 'claude', agentVersion: '2.1.197', provider: 'cli', endpoint: null, model: 'claude-sonnet-4-5-20250929',
     permissionMode: 'plan', tools: { allowed: [] }, systemPrompt: null, prompt: `question ${i}`, sampling: {}, workspaceState: { head: 'c0ffee', changes: 'x' },
   });
 }

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cacheStatsTable, loadHeadlessSecret, ResponseCache, workspaceId, type CacheSecret } from '../core/cache';
+import { cacheStatsTable, loadHeadlessSecret, RefusedPath, ResponseCache, workspaceId, type CacheSecret } from '../core/cache';
 import type { Logger } from '../core/log';
 import type { CliArgs } from './args';
 
@@ -50,12 +50,20 @@ export async function runCacheCommand(args: Extract<CliArgs, { command: 'cache' 
       case 'verify': {
         const report = args.all ? await cache.verify() : await cache.workspace(id).verify();
         const note = source === 'ephemeral' ? ' (no secret found: every entry is unverifiable and was left alone)' : '';
-        print({ storage, ...report, secret: source }, `checked ${report.checked}, valid ${report.valid}, removed ${report.removed}, expired removed ${report.expiredRemoved}, unverifiable ${report.unverifiable}${note}`);
+        const summary = `checked ${report.checked}, valid ${report.valid}, removed ${report.removed}, expired removed ${report.expiredRemoved}, unverifiable ${report.unverifiable}${note}`;
+        print({ storage, ...report, secret: source }, [summary, ...layoutLines('repaired', report.repaired, report.problems), ...layoutLines('left alone', report.skipped, report.problems)].join('\n'));
         return 0;
       }
       case 'clear': {
-        if (args.all) await cache.clear({ stats: true });
-        else await cache.workspace(id).clear({ stats: true });
+        try {
+          if (args.all) await cache.clear({ stats: true });
+          else await cache.workspace(id).clear({ stats: true });
+        } catch (err) {
+          // Never through a link: a damaged layout is verify's to repair first.
+          if (!(err instanceof RefusedPath)) throw err;
+          process.stderr.write(`agent-relay: cannot clear the cache: ${err.message}. \`agent-relay cache verify\` repairs the cache folder.\n`);
+          return 1;
+        }
         print({ storage, cleared: args.all ? 'all' : id }, `cleared ${args.all ? 'every workspace' : path.resolve(args.cwd)} in ${storage}`);
         return 0;
       }
@@ -63,6 +71,14 @@ export async function runCacheCommand(args: Extract<CliArgs, { command: 'cache' 
   } finally {
     await cache.close();
   }
+}
+
+/** What verify did to the folder layout, one path a line (paths are relative to the cache folder). */
+function layoutLines(what: string, paths: readonly string[], problems: Readonly<Record<string, string>>, max = 50): string[] {
+  if (!paths.length) return [];
+  const shown = paths.slice(0, max).map((p) => `  ${p}: ${problems[p] ?? ''}`);
+  if (paths.length > max) shown.push(`  … and ${paths.length - max} more (--json lists them all)`);
+  return [`${what} ${paths.length}:`, ...shown];
 }
 
 function zeroLike<T extends object>(o: T): T {

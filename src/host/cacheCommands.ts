@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { cacheStatsTable, type CacheStatsReport, type VerifyReport } from '../core/cache';
+import { cacheStatsTable, RefusedPath, type CacheStatsReport, type VerifyReport } from '../core/cache';
 import { cacheSettings } from './cacheService';
 import type { Relay } from './relay';
 
@@ -51,9 +51,23 @@ export async function clearWorkspaceCache(relay: Relay): Promise<boolean> {
     await needCache(relay);
     return false;
   }
-  await ws.clear();
+  if (!(await clearing(() => ws.clear()))) return false;
   void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: cleared the response cache of this workspace.'));
   return true;
+}
+
+/** Runs a clear; a damaged cache layout (a file where a folder belongs, a planted link) is reported with the way out. */
+async function clearing(clear: () => Promise<void>): Promise<boolean> {
+  try {
+    await clear();
+    return true;
+  } catch (err) {
+    if (!(err instanceof RefusedPath)) throw err;
+    const verify = vscode.l10n.t('Verify Cache');
+    const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Agent Relay: the cache folder is damaged (something is where a folder belongs), so nothing was cleared. Verify Cache repairs it.'), verify);
+    if (choice === verify) void vscode.commands.executeCommand('agentRelay.verifyCache');
+    return false;
+  }
 }
 
 /** Clears every workspace's cache; asks first unless `confirmed` (tests, scripts). */
@@ -65,7 +79,7 @@ export async function clearAllCaches(relay: Relay, confirmed?: boolean): Promise
     const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the Agent Relay response cache of every workspace?'), { modal: true }, clearAll);
     if (ok !== clearAll) return false;
   }
-  await cache.clear();
+  if (!(await clearing(() => cache.clear()))) return false;
   void vscode.window.showInformationMessage(vscode.l10n.t('Agent Relay: cleared the response cache of every workspace.'));
   return true;
 }
@@ -84,6 +98,9 @@ export async function verifyCache(relay: Relay): Promise<VerifyReport | undefine
     vscode.l10n.t({ message: '{0} expired removed', args: [r.expiredRemoved], comment: 'Number of expired cache entries removed' }),
   ];
   if (r.unverifiable) parts.push(vscode.l10n.t({ message: '{0} signed with another secret (left alone)', args: [r.unverifiable], comment: 'Number of cache entries kept' }));
+  if (r.repaired.length) parts.push(vscode.l10n.t({ message: '{0} damaged places in the cache folder repaired', args: [r.repaired.length], comment: 'Number of files or folders repaired' }));
+  if (r.skipped.length) parts.push(vscode.l10n.t({ message: '{0} left alone (links, or another user\'s; see the log)', args: [r.skipped.length], comment: 'Number of files skipped' }));
+  if (r.repaired.length || r.skipped.length) relay.logs.root.info(`cache verify: repaired ${JSON.stringify(r.repaired)}; skipped ${JSON.stringify(r.skipped)}`);
   void vscode.window.showInformationMessage(vscode.l10n.t({ message: 'Agent Relay cache: {0}.', args: [parts.join(', ')], comment: '{0} is a comma-separated list of counts' }));
   return r;
 }

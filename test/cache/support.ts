@@ -85,15 +85,15 @@ export function faultyFs(fault: (op: FsOp, file: string) => string | undefined, 
   return {
     calls,
     readFile: wrap('readFile', base.readFile),
-    readPrefix: wrap('readPrefix', base.readPrefix),
     writeFile: wrap('writeFile', base.writeFile),
     rename: wrap('rename', base.rename),
     link: wrap('link', base.link),
     unlink: wrap('unlink', base.unlink),
     mkdir: wrap('mkdir', base.mkdir),
+    rmdir: wrap('rmdir', base.rmdir),
     readdir: wrap('readdir', base.readdir),
-    stat: wrap('stat', base.stat),
+    lstat: wrap('lstat', base.lstat),
     utimes: wrap('utimes', base.utimes),
-    rm: wrap('rm', base.rm),
+    chmod: wrap('chmod', base.chmod),
   };
 }

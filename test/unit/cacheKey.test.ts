@@ -46,6 +46,9 @@ describe('cache key', () => {
       { sampling: { temperature: 0.2 } },
       { environment: { ANTHROPIC_BASE_URL: 'http://x' } },
       { extra: { extensionVersion: '0.2.0' } },
+      { folder: '/repo/packages/other' },
+      { inputs: { env: { ANTHROPIC_MODEL: 'claude-opus-4-1' }, files: {} } },
+      { inputs: { env: {}, files: { '/home/u/.claude/CLAUDE.md': 'a'.repeat(64) } } },
       { workspaceState: { head: 'c0ffee', changes: 'different' } },
       { workspaceState: { head: 'beef', changes: 'e3b0' } },
       { workspaceState: null },
@@ -88,6 +91,8 @@ describe('miss explanations', () => {
     assert.equal(explainDifference(s({ sampling: { temperature: null } }), s({ sampling: { temperature: 0.7 } })), 'sampling changed (temperature default → 0.7)');
     assert.equal(explainDifference(s({}), s({ systemPrompt: 'x' })), 'system prompt changed');
     assert.equal(explainDifference(s({}), s({ endpoint: 'http://proxy' })), 'endpoint changed');
+    assert.equal(explainDifference(s({ folder: '/repo/a' }), s({ folder: '/repo/b' })), 'another folder');
+    assert.match(explainDifference(s({}), s({ inputs: { env: { ANTHROPIC_MODEL: 'x' }, files: {} } }))!, /the agent's configuration changed/);
     assert.equal(explainDifference(s({}), s({})), undefined);
   });
 

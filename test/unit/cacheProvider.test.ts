@@ -96,6 +96,18 @@ describe('CachingProvider', () => {
     assert.deepEqual([stats.hits, stats.misses, stats.stored, stats.savedMs, stats.savedTokens], [1, 1, 1, 3000, 1000]);
   });
 
+  it('keys on the run\'s folder: two folders of one repository never get each other\'s answer', async () => {
+    const inner = agent(answer);
+    const p = wrap(inner);
+    const a = await run(p, { ...REQUEST, cwd: '/repo/packages/a' });
+    assert.deepEqual(cacheEvents(a.events).at(-1), { type: 'cache', status: 'stored' });
+    const b = await run(p, { ...REQUEST, cwd: '/repo/packages/b' });
+    assert.equal(inner.runs, 2, 'the second folder was answered from the first one\'s entry');
+    assert.deepEqual(cacheEvents(b.events)[0], { type: 'cache', status: 'miss', reason: 'another folder' });
+    const again = await run(p, { ...REQUEST, cwd: '/repo/packages/a/' });
+    assert.equal(again.events[0].type === 'cache' && again.events[0].status, 'hit', 'the same folder, spelled with a trailing slash, is the same folder');
+  });
+
   for (const [name, script, reason] of [
     ['failures', async () => ({ status: 'failed', durationMs: 1, message: 'boom' }), 'the run failed'],
     ['truncated answers', async ({ emit }) => (emit({ type: 'text', text: 'half' }), { status: 'succeeded', durationMs: 1, message: 'The answer reached the max_tokens limit and may be incomplete.' }), 'the answer may be incomplete'],
@@ -229,7 +241,7 @@ describe('CachingProvider', () => {
     assert.deepEqual(cacheEvents(r.events), [{ type: 'cache', status: 'miss', reason: 'the run could not be described for the cache' }]);
   });
 
-  it('stops a replay that was cancelled before it began', async () => {
+  it('a run cancelled before its lookup neither replays the answer nor starts the agent', async () => {
     const inner = agent(answer);
     await run(wrap(inner));
     const abort = new AbortController();
@@ -237,7 +249,7 @@ describe('CachingProvider', () => {
     const events: AgentEvent[] = [];
     const outcome = await wrap(inner).run(REQUEST, { emit: (e) => events.push(e), signal: abort.signal, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
     assert.equal(outcome.status, 'cancelled');
-    assert.equal(outcome.fromCache, true);
-    assert.deepEqual(events.map((e) => e.type), ['cache']);
+    assert.deepEqual(events.map((e) => e.type), []);
+    assert.equal(inner.runs, 1, 'the agent ran again');
   });
 });

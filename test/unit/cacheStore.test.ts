@@ -109,6 +109,103 @@ describe('response cache: store, lookup, expiry', () => {
   });
 });
 
+describe('response cache: settings lowered after entries were stored', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('a lowered TTL expires entries stored under a longer one: in memory, on disk, in sweeps and in verify', async () => {
+    const clock = testClock();
+    const cache = await openCache(tmp.dir, { clock, policy: { ttlMs: 24 * HOUR } });
+    const ws = cache.workspace(WS);
+    for (const k of ['a', 'b', 'c', 'd']) await ws.store(key(k), sampleRun());
+    await cache.flush();
+    clock.advance(2 * HOUR);
+    assert.equal((await ws.lookup(key('a'))).kind, 'hit', 'within both TTLs');
+    cache.setPolicy({ ttlMs: HOUR });
+    const mem = await ws.lookup(key('a'));
+    assert.deepEqual(mem.kind === 'miss' && mem.cause, { kind: 'expired' }, 'the memory copy expires by the new TTL');
+    assert.equal(await ws.explainMiss(key('a'), { kind: 'miss', cause: { kind: 'absent' } }), 'expired', 'and a miss is explained by it');
+    // Another window with the new setting and no memory layer: from disk.
+    const other = await openCache(tmp.dir, { clock, policy: { ttlMs: HOUR }, memoryMaxBytes: 0 });
+    const disk = await other.workspace(WS).lookup(key('b'));
+    assert.deepEqual(disk.kind === 'miss' && disk.cause, { kind: 'expired' });
+    const swept = await other.sweep({ force: true });
+    assert.equal(swept.expiredRemoved, 2, 'a sweep under the new setting removes c and d');
+    assert.equal(swept.entries, 0);
+    const longAgo = await openCache(tmp.dir, { clock: () => clock() - 3 * HOUR, policy: { ttlMs: 24 * HOUR } });
+    await longAgo.workspace(WS).store(key('v'), sampleRun());
+    await longAgo.close();
+    assert.equal((await other.verify()).expiredRemoved, 1, 'and so does verify');
+    await ws.store(key('fresh'), sampleRun());
+    // Raising the TTL again never extends an entry stored under a shorter one.
+    cache.setPolicy({ ttlMs: 24 * HOUR });
+    clock.advance(HOUR);
+    assert.equal((await other.workspace(WS).lookup(key('fresh'))).kind, 'miss', 'other still says one hour');
+    assert.equal((await ws.lookup(key('fresh'))).kind, 'miss', 'stored under one hour: gone after one hour whatever the setting now');
+    await cache.close();
+    await other.close();
+  });
+
+  it('a lowered per-entry limit: bigger entries are no longer read, and are removed', async () => {
+    const cache = await openCache(tmp.dir, { memoryMaxBytes: 0 });
+    const ws = cache.workspace(WS);
+    await ws.store(key('big'), sampleRun('x'.repeat(20_000)));
+    await ws.store(key('small'), sampleRun('y'));
+    cache.setPolicy({ maxEntryBytes: 5000 });
+    const big = await ws.lookup(key('big'));
+    assert.deepEqual(big, { kind: 'miss', cause: { kind: 'invalid' }, defect: 'too-large' });
+    assert.equal((await ws.lookup(key('small'))).kind, 'hit');
+    await cache.close();
+  });
+});
+
+describe('response cache: cancelled lookups', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('stop at once with a miss when the signal is aborted, before or while reading the disk; not counted as misses', async () => {
+    const writer = await openCache(tmp.dir);
+    await writer.workspace(WS).store(key('q'), sampleRun());
+    await writer.close();
+    // Entry reads wait until released: a disk (or network share) that is slow to answer.
+    const held: Array<() => void> = [];
+    let reads = 0;
+    const slow = {
+      ...nodeFs,
+      readFile: (f: string, o: { maxBytes: number; prefix?: number }) => {
+        if (!f.includes(`${path.sep}entries${path.sep}`)) return nodeFs.readFile(f, o);
+        reads++;
+        return new Promise<Awaited<ReturnType<typeof nodeFs.readFile>>>((resolve, reject) => held.push(() => nodeFs.readFile(f, o).then(resolve, reject)));
+      },
+    };
+    const cache = await openCache(tmp.dir, { fs: slow, memoryMaxBytes: 0 });
+    const ws = cache.workspace(WS);
+    const before = new AbortController();
+    before.abort();
+    assert.deepEqual(await ws.lookup(key('q'), { signal: before.signal }), { kind: 'miss', cause: { kind: 'aborted' } });
+    assert.equal(reads, 0, 'an aborted run does not touch the disk');
+
+    const during = new AbortController();
+    const pending = ws.lookup(key('q'), { signal: during.signal });
+    while (reads === 0) await new Promise((r) => setImmediate(r));
+    during.abort();
+    assert.deepEqual(await pending, { kind: 'miss', cause: { kind: 'aborted' } }, 'returns although the read is still pending');
+    assert.equal(await ws.explainMiss(key('q'), { kind: 'miss', cause: { kind: 'aborted' } }, { signal: during.signal }), 'the lookup was cancelled');
+    for (const release of held.splice(0)) release();
+
+    const later = ws.lookup(key('q'), { signal: new AbortController().signal });
+    while (held.length === 0) await new Promise((r) => setImmediate(r));
+    for (const release of held.splice(0)) release();
+    assert.equal((await later).kind, 'hit', 'a signal that is not aborted changes nothing');
+    await cache.flush();
+    const s = await ws.stats();
+    assert.deepEqual([s.hits, s.misses], [1, 0]);
+    await cache.close();
+  });
+});
+
 describe('response cache: eviction and sweeps', () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => (tmp = tempDir()));
@@ -175,7 +272,7 @@ describe('response cache: eviction and sweeps', () => {
     const shard = path.join(tmp.dir, 'response-cache-v1', 'workspaces', WS, 'entries', key('x').hash.slice(0, 2));
     const youngTmp = path.join(shard, `${key('x').hash}.123.abc.tmp`);
     const oldTmp = path.join(shard, `${key('x').hash}.124.abd.tmp`);
-    await nodeFs.mkdir(shard);
+    await nodeFs.mkdir(shard, { recursive: true });
     writeFileSync(youngTmp, 'partial');
     writeFileSync(oldTmp, 'partial');
     clock.advance(2 * HOUR);

@@ -21,6 +21,21 @@ export const claudeAgent: CliAgentSpec = {
   // SIGINT makes Claude Code finish with an `aborted_streaming` result; SIGTERM just exits.
   gracefulSignal: 'SIGINT',
 
+  answerInputs(home, env, cwd) {
+    const config = env.CLAUDE_CONFIG_DIR || path.join(home, '.claude');
+    return {
+      env: [
+        'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
+        'CLAUDE_CODE_SUBAGENT_MODEL', 'ANTHROPIC_BASE_URL', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'CLAUDE_CODE_USE_FOUNDRY',
+        'CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'MAX_THINKING_TOKENS',
+      ],
+      files: [
+        path.join(config, 'settings.json'), path.join(config, 'CLAUDE.md'),
+        path.join(cwd, '.claude', 'settings.json'), path.join(cwd, '.claude', 'settings.local.json'), path.join(cwd, 'CLAUDE.md'), path.join(cwd, 'CLAUDE.local.md'),
+      ],
+    };
+  },
+
   knownLocations(home) {
     return [
       path.join(home, '.local', 'bin'), // native installer (all platforms)

@@ -60,6 +60,12 @@ export interface CliAgentSpec {
   defaultPermissionMode: string;
   /** Signal that asks the CLI to stop cleanly before its tree is killed. */
   gracefulSignal: NodeJS.Signals;
+  /**
+   * What the CLI reads besides the prompt and the workspace that can change
+   * its answer: environment variable names and its own config and memory
+   * files (absolute). The response cache keys on their values.
+   */
+  answerInputs(home: string, env: Readonly<Record<string, string | undefined>>, cwd: string): { env: readonly string[]; files: readonly string[] };
   /** Install locations specific to this CLI (the shared npm/version-manager ones are added by the locator). */
   knownLocations(home: string, env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform): string[];
   /** The command line for a run; throws a UserInputError for options that cannot be passed safely. */

@@ -32,6 +32,14 @@ export const codexAgent: CliAgentSpec = {
   // Codex exits within milliseconds on SIGINT (its npm wrapper forwards it to the native binary).
   gracefulSignal: 'SIGINT',
 
+  answerInputs(home, env, cwd) {
+    const codexHome = env.CODEX_HOME || path.join(home, '.codex');
+    return {
+      env: ['CODEX_HOME', 'OPENAI_BASE_URL', 'OPENAI_MODEL'],
+      files: [path.join(codexHome, 'config.toml'), path.join(codexHome, 'AGENTS.md'), path.join(cwd, 'AGENTS.md'), path.join(cwd, 'AGENTS.override.md')],
+    };
+  },
+
   knownLocations(home, env, platform) {
     const p = platform === 'win32' ? path.win32 : path.posix;
     const codexHome = envValue(env, 'CODEX_HOME', platform) || p.join(home, '.codex');

@@ -72,6 +72,13 @@ export const geminiAgent: CliAgentSpec = {
   // layer remembers those before signalling and kills them after the exit.
   gracefulSignal: 'SIGTERM',
 
+  answerInputs(home, _env, cwd) {
+    return {
+      env: ['GEMINI_MODEL', 'GOOGLE_GEMINI_BASE_URL', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_GENAI_USE_VERTEXAI', 'GEMINI_CLI_SYSTEM_SETTINGS_PATH', 'GEMINI_CLI_SYSTEM_DEFAULTS_PATH'],
+      files: [path.join(home, '.gemini', 'settings.json'), path.join(home, '.gemini', 'GEMINI.md'), path.join(cwd, '.gemini', 'settings.json'), path.join(cwd, 'GEMINI.md')],
+    };
+  },
+
   knownLocations(home, env, platform) {
     const p = platform === 'win32' ? path.win32 : path.posix;
     const dirs: string[] = [];

@@ -63,6 +63,18 @@ export const opencodeAgent: CliAgentSpec = {
   // and kills whatever of it outlives OpenCode.
   gracefulSignal: 'SIGTERM',
 
+  answerInputs(home, env, cwd) {
+    const config = path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'opencode');
+    return {
+      env: ['OPENCODE_CONFIG', 'OPENCODE_CONFIG_CONTENT', 'OPENCODE_CONFIG_DIR', 'XDG_CONFIG_HOME'],
+      files: [
+        path.join(config, 'opencode.json'), path.join(config, 'opencode.jsonc'), path.join(config, 'AGENTS.md'),
+        path.join(cwd, 'opencode.json'), path.join(cwd, 'opencode.jsonc'), path.join(cwd, 'AGENTS.md'),
+        ...(env.OPENCODE_CONFIG ? [path.resolve(cwd, env.OPENCODE_CONFIG)] : []),
+      ],
+    };
+  },
+
   knownLocations(home, env, platform) {
     const p = platform === 'win32' ? path.win32 : path.posix;
     const dirs: string[] = [];

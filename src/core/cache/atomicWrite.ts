@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import type { CacheTree } from './cacheTree';
 import { crashPoint, die, shouldCrash } from './crashPoints';
 import { errorCode, type CacheFs } from './fsLike';
 
@@ -44,14 +45,21 @@ export interface AtomicWriteOptions {
   /** fsync before the rename: survives power loss, costs a disk flush. */
   flush?: boolean;
   retry?: RetryOptions;
+  /** Default 0600: entries hold tool output and paths. */
   mode?: number;
+  /**
+   * Inside the cache folder: its folders are checked (and made) level by level
+   * before every write, so nothing is written through a planted link or file.
+   * Without it (tests, files outside the cache), the folder is made if missing.
+   */
+  tree?: CacheTree;
   /** Honour AGENT_RELAY_CACHE_CRASH_AT here (entry writes; see crashPoints.ts). */
   crashPoints?: boolean;
 }
 
 /** A unique sibling name: the pid tells a sweeper whose it was, the random part avoids collisions. */
-export function tmpNameFor(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`;
+export function tmpNameFor(file: string, tag = ''): string {
+  return `${file}.${process.pid}.${randomBytes(6).toString('hex')}${tag}${TMP_SUFFIX}`;
 }
 
 /**
@@ -59,22 +67,29 @@ export function tmpNameFor(file: string): string {
  * then renamed over the target (atomic within a directory, on every platform
  * we support). A reader sees the old file or the new one, never a mix; a crash
  * leaves at most an orphaned temporary file. Creates the directory if needed.
+ * The temporary file is created exclusively (O_EXCL, which never follows a
+ * link) and the rename replaces whatever name is at `file`, a link included,
+ * without writing to a link's target.
  */
 export async function writeAtomic(fs: CacheFs, file: string, data: Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tmpNameFor(file);
+  const dir = path.dirname(file);
+  const ensureDir = () => (opts.tree ? opts.tree.ensureDir(dir) : fs.mkdir(dir, { recursive: true }));
   const crashMidWrite = opts.crashPoints === true && shouldCrash('mid-tmp-write');
+  const mode = opts.mode ?? 0o600;
   const write = async () => {
     if (crashMidWrite) {
-      await fs.writeFile(tmp, data.subarray(0, data.length >> 1), { exclusive: true });
+      await fs.writeFile(tmp, data.subarray(0, data.length >> 1), { exclusive: true, mode });
       die();
     }
-    await fs.writeFile(tmp, data, { exclusive: true, flush: opts.flush, mode: opts.mode });
+    await fs.writeFile(tmp, data, { exclusive: true, flush: opts.flush, mode });
   };
+  if (opts.tree) await ensureDir();
   try {
     await write();
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') throw err;
-    await fs.mkdir(path.dirname(file));
+    await ensureDir(); // made now, or moved away by a clear meanwhile
     await write();
   }
   if (opts.crashPoints) crashPoint('after-tmp-write');

@@ -2,7 +2,7 @@ import { stableHash } from '../util/canonicalJson';
 import type { WorkspaceState } from './workspaceFingerprint';
 
 /** Bump whenever what goes into a key changes: every old entry then misses instead of answering a different question. */
-export const KEY_SCHEMA_VERSION = 1;
+export const KEY_SCHEMA_VERSION = 2;
 
 type SamplingValue = number | string | boolean | null;
 
@@ -38,12 +38,24 @@ export interface AgentKeyFields {
   sampling: Readonly<Record<string, SamplingValue | undefined>>;
   /** Extra environment for the agent process (it can change behaviour, e.g. a base URL). */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * What else the agent reads that changes its answer: inherited environment
+   * variables (`ANTHROPIC_MODEL`, `CLAUDE_CONFIG_DIR`, …; null when unset) and
+   * the agent's own config and memory files (a content hash; null when absent).
+   */
+  inputs?: { env: Readonly<Record<string, string | null>>; files: Readonly<Record<string, string | null>> };
   /** Anything else that changes the answer: the extension version if it renders prompts, the OS, … */
   extra?: unknown;
 }
 
 export interface CacheKeyInput extends AgentKeyFields {
   workspaceId: string;
+  /**
+   * The run's folder, canonical (real path): two folders of one workspace, or
+   * of one git repository, ask different questions. Null for agents that read
+   * no files (model APIs) and for callers that have none.
+   */
+  folder?: string | null;
   /** Git state the agent could read; null when not fingerprinted (opted out, or an agent that reads no files). */
   workspaceState: WorkspaceState | null;
 }
@@ -61,7 +73,9 @@ export interface KeySummary {
   context: string | null;
   sampling: Record<string, SamplingValue>;
   environment: string | null;
+  inputs: string | null;
   extra: string | null;
+  folder: string | null;
   workspaceState: WorkspaceState | null;
 }
 
@@ -102,7 +116,9 @@ export function canonicalKeyInput(input: CacheKeyInput): unknown {
     context: input.context ?? null,
     sampling: Object.fromEntries(Object.entries(input.sampling).map(([k, v]) => [k, v ?? null])),
     environment: input.environment ?? {},
+    inputs: input.inputs ?? null,
     extra: input.extra ?? null,
+    folder: input.folder ?? null,
     workspaceState: input.workspaceState ?? null,
   };
 }
@@ -130,7 +146,9 @@ export function cacheKey(input: CacheKeyInput): CacheKey {
       context: hashOrNull(input.context),
       sampling: normaliseSampling(input.sampling),
       environment: Object.keys(c.environment).length ? stableHash(c.environment) : null,
+      inputs: hashOrNull(input.inputs),
       extra: hashOrNull(input.extra),
+      folder: hashOrNull(input.folder),
       workspaceState: input.workspaceState ?? null,
     },
   };

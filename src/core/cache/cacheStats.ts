@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { TMP_SUFFIX, writeAtomic, type RetryOptions } from './atomicWrite';
-import { errorCode, type CacheFs } from './fsLike';
+import { READ_LIMITS } from './cacheLayout';
+import type { CacheTree } from './cacheTree';
+import { errorCode, isForeign, type CacheFs } from './fsLike';
 
 /** What a workspace's cache has done, summed over every window and process that used it. */
 export interface CacheCounters {
@@ -67,6 +69,8 @@ export interface StatsStoreOptions {
   onError?: (err: unknown) => void;
   /** False while the cache is off: counts are kept in memory, nothing is written. */
   writable?: () => boolean;
+  /** The cache folder's link-safe folder checks, for writes (without it, the folder is simply made). */
+  tree?: CacheTree;
 }
 
 /**
@@ -130,7 +134,7 @@ export class StatsStore {
     const file = path.join(this.dir, this.ownName);
     if (this.written) {
       try {
-        await this.fs.stat(file);
+        await this.fs.lstat(file);
       } catch (err) {
         if (errorCode(err) !== 'ENOENT') throw err;
         // Folded into a merged file by a compactor: keep only what came since.
@@ -139,7 +143,7 @@ export class StatsStore {
     }
     const snapshot = { ...this.local };
     try {
-      await writeAtomic(this.fs, file, Buffer.from(JSON.stringify({ counters: snapshot } satisfies StatsFile)), { retry: this.opts.retry });
+      await writeAtomic(this.fs, file, Buffer.from(JSON.stringify({ counters: snapshot } satisfies StatsFile)), { retry: this.opts.retry, tree: this.opts.tree });
       this.written = snapshot;
     } catch (err) {
       this.dirty = true;
@@ -160,24 +164,29 @@ export class StatsStore {
     return addCounters(total, this.local);
   }
 
+  /**
+   * Every statistics file: regular files of ours only, each read once within
+   * its bound (a link, a FIFO, another user's file or a huge one is skipped;
+   * verify reports them).
+   */
   private async load(): Promise<{ name: string; content: StatsFile; mtimeMs: number }[]> {
-    let names: string[];
+    let names;
     try {
       names = await this.fs.readdir(this.dir);
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return [];
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
       throw err;
     }
     const out: { name: string; content: StatsFile; mtimeMs: number }[] = [];
-    for (const name of names) {
-      if (name.endsWith(TMP_SUFFIX) || !(SESSION.test(name) || MERGED.test(name) || name.includes(CLAIMED))) continue;
+    for (const { name, type } of names) {
+      if (type !== 'file' || name.endsWith(TMP_SUFFIX) || !(SESSION.test(name) || MERGED.test(name) || name.includes(CLAIMED))) continue;
       try {
-        const file = path.join(this.dir, name);
-        const [bytes, st] = await Promise.all([this.fs.readFile(file), this.fs.stat(file)]);
+        const { bytes, stat } = await this.fs.readFile(path.join(this.dir, name), { maxBytes: READ_LIMITS.stats });
+        if (isForeign(stat)) continue;
         const content = JSON.parse(bytes.toString('utf8')) as StatsFile;
-        if (content && typeof content === 'object') out.push({ name, content, mtimeMs: st.mtimeMs });
+        if (content && typeof content === 'object') out.push({ name, content, mtimeMs: stat.mtimeMs });
       } catch {
-        // gone meanwhile (claimed or deleted) or unreadable: statistics, not answers
+        // gone meanwhile (claimed or deleted), refused or unreadable: statistics, not answers
       }
     }
     return out;
@@ -212,7 +221,7 @@ export class StatsStore {
       }
       // Read after claiming: the owner may have rewritten it just before.
       try {
-        const content = JSON.parse((await this.fs.readFile(path.join(this.dir, claimName))).toString('utf8')) as StatsFile;
+        const content = JSON.parse((await this.fs.readFile(path.join(this.dir, claimName), { maxBytes: READ_LIMITS.stats })).bytes.toString('utf8')) as StatsFile;
         claimed.push({ name: claimName, counters: content.counters ?? {} });
       } catch {
         claimed.push({ name: claimName, counters: {} });
@@ -222,7 +231,7 @@ export class StatsStore {
     const sum = zeroCounters();
     for (const c of claimed) addCounters(sum, c.counters);
     const merged: StatsFile = { counters: sum, folded: claimed.map((c) => c.name) };
-    await writeAtomic(this.fs, path.join(this.dir, `m-${me}-${randomBytes(4).toString('hex')}.json`), Buffer.from(JSON.stringify(merged)), { retry: this.opts.retry });
+    await writeAtomic(this.fs, path.join(this.dir, `m-${me}-${randomBytes(4).toString('hex')}.json`), Buffer.from(JSON.stringify(merged)), { retry: this.opts.retry, tree: this.opts.tree });
     for (const c of claimed) await this.fs.unlink(path.join(this.dir, c.name)).catch(() => undefined);
     return claimed.length;
   }

@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { AgentEvent, RunOutcome } from '../agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../agents/provider';
 import { cacheKey, type AgentKeyFields } from './cacheKey';
@@ -82,15 +84,19 @@ export class CachingProvider implements AgentProvider {
       state = (await fingerprint(request.cwd).catch(() => undefined)) ?? null;
       if (!state && traits.readsWorkspace) return uncached('the folder is not a git repository (or git is unavailable), so changes to it cannot be detected');
     }
-    const key = cacheKey({ ...plan.key, workspaceId: cache.id, workspaceState: state });
+    // Two folders of one workspace (or one repository) ask different questions.
+    const folder = traits.readsWorkspace ? await fs.realpath(request.cwd).catch(() => path.resolve(request.cwd)) : null;
+    const key = cacheKey({ ...plan.key, workspaceId: cache.id, workspaceState: state, folder });
 
     if (plan.bypass) {
       cache.skipped('bypassed');
       ctx.emit({ type: 'cache', status: 'miss', reason: 'bypassed' });
     } else {
-      const found = await cache.lookup(key);
+      // The lookup honours the run's cancel: a slow or hostile cache folder never holds the run.
+      const found = await cache.lookup(key, { signal: ctx.signal });
       if (found.kind === 'hit') return this.replay(found.run, found.ageMs, ctx, started, clock);
-      ctx.emit({ type: 'cache', status: 'miss', reason: await cache.explainMiss(key, found) });
+      if (found.cause.kind === 'aborted' || ctx.signal.aborted) return { status: ctx.signal.reason === 'timed-out' ? 'timed-out' : 'cancelled', durationMs: clock() - started };
+      ctx.emit({ type: 'cache', status: 'miss', reason: await cache.explainMiss(key, found, { signal: ctx.signal }) });
     }
 
     // Recorded for storing, unless the answer already outgrew the per-entry limit:

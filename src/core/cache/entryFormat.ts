@@ -63,6 +63,22 @@ export function encodeEntry(
 }
 
 /**
+ * The most bytes an entry file may have and still be read: the per-entry
+ * limit in force (stores never write more, as it counts the whole encoding),
+ * plus the header and MAC, so that the bound is never the reason a valid
+ * entry is refused. Anything bigger is refused unread (a planted 2 GB file
+ * costs an fstat, not 2 GB of memory), and removed.
+ */
+export function entryReadLimit(maxEntryBytes: number): number {
+  return maxEntryBytes + HEADER_BYTES + MAC_BYTES;
+}
+
+/** The file size the header's length field implies. */
+export function encodedSize(header: Pick<EntryHeader, 'contentLength'>): number {
+  return HEADER_BYTES + header.contentLength + MAC_BYTES;
+}
+
+/**
  * The header as written, NOT authenticated: for sweeps that only decide
  * whether a file is old enough to delete. Undefined when it is not an entry.
  */
@@ -83,9 +99,11 @@ export function peekHeader(bytes: Uint8Array): EntryHeader | undefined {
 /**
  * Why an entry cannot be used. `unknown-key` and `newer-format` are not damage:
  * another secret or a newer Agent Relay wrote them; they are left alone.
- * Everything else is deleted and counted as removed-as-invalid.
+ * Everything else is deleted and counted as removed-as-invalid, including
+ * what is not a regular file at all (a FIFO, a folder) and a file over the
+ * size bound: neither is ever read.
  */
-export type EntryDefect = 'truncated' | 'bad-magic' | 'old-format' | 'newer-format' | 'unknown-key' | 'bad-mac' | 'key-mismatch';
+export type EntryDefect = 'truncated' | 'bad-magic' | 'old-format' | 'newer-format' | 'unknown-key' | 'bad-mac' | 'key-mismatch' | 'not-a-file' | 'too-large';
 
 export type DecodedEntry = { ok: true; header: EntryHeader; content: Buffer } | { ok: false; defect: EntryDefect };
 

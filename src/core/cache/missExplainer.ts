@@ -22,6 +22,7 @@ export function explainDifference(before: KeySummary, now: KeySummary): string |
     return `${what} changed ${change(before.agentVersion, now.agentVersion)}`;
   }
   if (before.provider !== now.provider || before.endpoint !== now.endpoint) return 'endpoint changed';
+  if ((before.folder ?? null) !== (now.folder ?? null)) return 'another folder';
   if (before.model !== now.model) return `model changed ${change(before.model, now.model)}`;
   if (before.permissionMode !== now.permissionMode) return `permission mode changed ${change(before.permissionMode, now.permissionMode)}`;
   const w0 = before.workspaceState;
@@ -36,6 +37,7 @@ export function explainDifference(before: KeySummary, now: KeySummary): string |
   if (sampling.length) return `sampling changed (${sampling.map((k) => `${k} ${show(before.sampling[k])} → ${show(now.sampling[k])}`).join(', ')})`;
   if (before.context !== now.context) return 'attached context changed';
   if (before.environment !== now.environment) return 'agent environment changed';
+  if ((before.inputs ?? null) !== (now.inputs ?? null)) return "the agent's configuration changed (its settings or memory files, or an environment variable it reads)";
   if (before.extra !== now.extra) return 'agent settings changed';
   return undefined;
 }
@@ -48,7 +50,11 @@ export type MissCause =
   | { kind: 'unknown-key' }
   | { kind: 'newer-format' }
   | { kind: 'cache-off' }
-  | { kind: 'io-error' };
+  | { kind: 'io-error' }
+  /** A link where the entry belongs, or a file where a folder belongs: not read, left for verify. */
+  | { kind: 'unsafe' }
+  /** The run's signal was aborted: the lookup stopped without an answer. */
+  | { kind: 'aborted' };
 
 /** A miss in words, using the near record when there is one ("claude CLI version changed (2.1.1 → 2.1.2)"). */
 export function explainMiss(cause: MissCause, now: KeySummary, near: NearRecord | undefined, nowMs: number): string {
@@ -65,6 +71,10 @@ export function explainMiss(cause: MissCause, now: KeySummary, near: NearRecord 
       return 'the cache is off';
     case 'io-error':
       return 'the entry could not be read';
+    case 'unsafe':
+      return 'the cache folder holds a link or a file where the entry or its folder belongs; verifying the cache repairs it';
+    case 'aborted':
+      return 'the lookup was cancelled';
     case 'absent': {
       if (!near) return 'not cached yet';
       const diff = explainDifference(near.summary, now);

@@ -3,8 +3,11 @@ import { CacheLayout } from './cacheLayout';
 import { DEFAULT_POLICY, type CachePolicy } from './cachePolicy';
 import { KeyRing, type CacheSecret } from './cacheSecret';
 import { addCounters, StatsStore, zeroCounters } from './cacheStats';
+import { CacheTree } from './cacheTree';
+import { emptyVerifyReport } from './cacheVerify';
 import type { StoreEnv } from './diskStore';
-import { errorCode, isStorageUnusable, nodeFs, type CacheFs } from './fsLike';
+import { describeRefusal, errorCode, isStorageUnusable, nodeFs, RefusedPath, type CacheFs } from './fsLike';
+import { LayoutRepair, repairShared } from './layoutRepair';
 import { MemoryLayer } from './memoryLayer';
 import { sweep as sweepCache, type SweepReport } from './sweeper';
 import { isWorkspaceId } from './workspaceId';
@@ -57,7 +60,8 @@ export interface CacheStatsReport {
 
 const MB = 1 << 20;
 
-function describeUnusable(err: unknown): string {
+function describeUnusable(err: unknown, tree: CacheTree): string {
+  if (err instanceof RefusedPath) return `the cache folder is damaged (${tree.rel(err.path)} ${describeRefusal(err.refusal)}; verifying the cache repairs it)`;
   switch (errorCode(err)) {
     case 'ENOSPC':
     case 'EDQUOT':
@@ -92,6 +96,8 @@ export class ResponseCache {
   private offReason: string | undefined;
   private bytesSinceSweep = 0;
   private sweeping: Promise<SweepReport> | undefined;
+  /** Paths a sweep skipped that were logged already (each once per process, not every ten minutes). */
+  private readonly reportedSkips = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -101,8 +107,10 @@ export class ResponseCache {
     this.maxTotalBytes = opts.maxTotalBytes ?? 100 * MB;
     this.sweepAfterBytes = opts.sweepAfterBytes ?? Math.floor(this.maxTotalBytes / 10);
     const clock = opts.clock ?? Date.now;
+    const fs = opts.fs ?? nodeFs;
     const env: StoreEnv = {
-      fs: opts.fs ?? nodeFs,
+      fs,
+      tree: new CacheTree(fs, this.layout.dir),
       keys: new KeyRing(opts.secret, opts.acceptedSecrets),
       clock,
       skewToleranceMs: opts.clockSkewToleranceMs ?? 5 * 60_000,
@@ -123,6 +131,9 @@ export class ResponseCache {
       ioFailed: (err, doing) => this.ioFailed(err, doing),
       notify: (a) => this.notify(a),
       noteWritten: (bytes) => this.noteWritten(bytes),
+      layoutRepaired: async (report) => {
+        if (report.repaired.length && this.offReason !== undefined) await this.reenable();
+      },
     };
   }
 
@@ -133,9 +144,9 @@ export class ResponseCache {
    */
   static async open(opts: ResponseCacheOptions): Promise<ResponseCache> {
     const cache = new ResponseCache(opts);
-    const { fs } = cache.core.env;
+    const { fs, tree } = cache.core.env;
     try {
-      await fs.mkdir(cache.layout.workspacesDir);
+      await tree.ensureDir(cache.layout.workspacesDir);
       const probe = tmpNameFor(`${cache.layout.dir}/probe`);
       await fs.writeFile(probe, 'probe', { exclusive: true });
       await fs.unlink(probe);
@@ -190,6 +201,8 @@ export class ResponseCache {
         tmpMaxAgeMs: this.core.tmpMaxAgeMs,
         minIntervalMs: this.opts.sweepMinIntervalMs ?? 5 * 60_000,
         force: opts.force,
+        maxEntryBytes: this.core.policy.maxEntryBytes,
+        ttlMs: this.core.policy.ttlMs,
       },
       {
         count: (ws, delta) => this.statsFor(ws).add(delta),
@@ -197,6 +210,11 @@ export class ResponseCache {
       },
     )
       .then((report) => {
+        const fresh = report.skipped.filter((p) => !this.reportedSkips.has(p));
+        if (fresh.length) {
+          for (const p of fresh) this.reportedSkips.add(p);
+          this.logger.warn(`response cache: left alone (links are never followed; what another user owns is not ours; a file where a folder belongs is repaired by verifying the cache) in ${this.layout.dir}: ${fresh.join(', ')}`);
+        }
         if (report.ran) {
           this.logger.debug(`cache sweep: ${report.entries} entries, ${report.bytes} bytes; removed ${report.expiredRemoved} expired, ${report.invalidRemoved} invalid, ${report.evicted} evicted, ${report.tmpRemoved} orphans in ${report.durationMs} ms`);
           this.notify({ type: 'swept', evicted: report.evicted, expiredRemoved: report.expiredRemoved, invalidRemoved: report.invalidRemoved, entries: report.entries, bytes: report.bytes });
@@ -247,26 +265,24 @@ export class ResponseCache {
     return { total, workspaces };
   }
 
-  /** `verify` for every workspace, summed. */
+  /**
+   * `verify` for every workspace, summed, after the shared folders. What is
+   * where a workspace folder belongs (a file, a link) is repaired like any
+   * folder of the layout.
+   */
   async verify(): Promise<VerifyReport> {
-    const sum: VerifyReport = { checked: 0, valid: 0, removed: 0, removedByDefect: {}, expiredRemoved: 0, unverifiable: 0, tmpRemoved: 0 };
-    for (const id of await this.workspaceIds()) {
-      let r: VerifyReport;
-      try {
-        r = await this.workspace(id).verify();
-      } catch (err) {
-        this.ioFailed(err, 'verifying');
-        throw err;
-      }
-      sum.checked += r.checked;
-      sum.valid += r.valid;
-      sum.removed += r.removed;
-      sum.expiredRemoved += r.expiredRemoved;
-      sum.unverifiable += r.unverifiable;
-      sum.tmpRemoved += r.tmpRemoved;
-      for (const [k, v] of Object.entries(r.removedByDefect) as [keyof VerifyReport['removedByDefect'], number][]) sum.removedByDefect[k] = (sum.removedByDefect[k] ?? 0) + v;
+    const report = emptyVerifyReport();
+    const repair = new LayoutRepair(this.core.env.tree, report);
+    try {
+      await repairShared(this.layout, repair);
+      const names = await this.core.env.fs.readdir(this.layout.workspacesDir).catch((err) => (errorCode(err) === 'ENOENT' ? [] : Promise.reject(err)));
+      for (const id of names.map((e) => e.name).filter(isWorkspaceId).sort()) await this.workspace(id).verifyInto(report, repair);
+    } catch (err) {
+      this.ioFailed(err, 'verifying');
+      throw err;
     }
-    return sum;
+    await this.core.layoutRepaired(report);
+    return report;
   }
 
   /** Clears every workspace (entries; statistics too with `stats`). */
@@ -281,9 +297,9 @@ export class ResponseCache {
     if (this.offReason === undefined) return true;
     const offBefore = this.offReason;
     this.offReason = undefined;
-    const { fs } = this.core.env;
+    const { fs, tree } = this.core.env;
     try {
-      await fs.mkdir(this.layout.workspacesDir);
+      await tree.ensureDir(this.layout.workspacesDir);
       const probe = tmpNameFor(`${this.layout.dir}/probe`);
       await fs.writeFile(probe, 'probe', { exclusive: true });
       await fs.unlink(probe);
@@ -309,11 +325,15 @@ export class ResponseCache {
     for (const s of this.statsStores.values()) s.dispose();
   }
 
+  /** The workspaces with a folder of their own (a link or file there is not one: verify repairs it). */
   private async workspaceIds(): Promise<string[]> {
     try {
-      return (await this.core.env.fs.readdir(this.layout.workspacesDir)).filter(isWorkspaceId).sort();
+      return (await this.core.env.fs.readdir(this.layout.workspacesDir))
+        .filter((e) => e.type === 'dir' && isWorkspaceId(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return [];
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
       throw err;
     }
   }
@@ -325,8 +345,9 @@ export class ResponseCache {
         clock: this.core.env.clock,
         flushDelayMs: this.opts.statsFlushDelayMs,
         retry: this.core.env.retry,
-        onError: (err) => this.ioFailed(err, 'writing statistics'),
+        onError: (err) => (err instanceof RefusedPath ? undefined : this.ioFailed(err, 'writing statistics')),
         writable: () => this.offReason === undefined,
+        tree: this.core.env.tree,
       });
       this.statsStores.set(workspaceId, s);
     }
@@ -341,7 +362,7 @@ export class ResponseCache {
   private turnOff(err: unknown, doing: string): void {
     if (this.offReason !== undefined) return;
     const code = errorCode(err);
-    this.offReason = `${describeUnusable(err)}${code ? ` (${code})` : ''}`;
+    this.offReason = `${describeUnusable(err, this.core.env.tree)}${code && !(err instanceof RefusedPath) ? ` (${code})` : ''}`;
     const message = `Agent Relay's response cache is off: ${this.offReason} while ${doing} in ${this.layout.dir}. Runs go on without the cache.`;
     this.logger.warn(`${message} ${err instanceof Error ? err.message : String(err)}`);
     this.core.memory.clear();

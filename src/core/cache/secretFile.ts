@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { tmpNameFor } from './atomicWrite';
-import { KEY_FILE_NAME } from './cacheLayout';
+import { KEY_FILE_NAME, READ_LIMITS } from './cacheLayout';
 import { CacheSecretError, decodeSecret, encodeSecret, newCacheSecret, type CacheSecret } from './cacheSecret';
-import { errorCode, nodeFs, type CacheFs } from './fsLike';
+import { describeRefusal, errorCode, isForeign, nodeFs, RefusedPath, type CacheFs } from './fsLike';
 
 /** The environment variable the headless CLI reads the cache secret from (base64 of 32+ random bytes). */
 export const SECRET_ENV = 'AGENT_RELAY_CACHE_SECRET';
@@ -36,7 +36,9 @@ export interface HeadlessSecretOptions {
  * usually read the file too (same user, same backups), so it stops accidents
  * and other users, not the user's own malware. Two processes creating it at
  * once agree on one key (hard link: first one wins).
- * Throws CacheSecretError for a malformed secret or a key file others can read.
+ * Throws CacheSecretError for a malformed secret, or a key file that others
+ * can read, that another user owns, or that is a link, a FIFO or oversized
+ * (none of which is read, or followed).
  */
 export async function loadHeadlessSecret(opts: HeadlessSecretOptions): Promise<HeadlessSecret> {
   const env = opts.env ?? process.env;
@@ -54,7 +56,7 @@ export async function loadHeadlessSecret(opts: HeadlessSecretOptions): Promise<H
   if (existing) return { secret: existing, source: 'key-file', file };
   if (opts.create === false) return { secret: newCacheSecret(), source: 'ephemeral' };
 
-  await fs.mkdir(opts.root);
+  await fs.mkdir(opts.root, { recursive: true });
   const fresh = newCacheSecret();
   const tmp = tmpNameFor(file);
   await fs.writeFile(tmp, `${encodeSecret(fresh)}\n`, { exclusive: true, mode: 0o600, flush: true });
@@ -75,16 +77,22 @@ export async function loadHeadlessSecret(opts: HeadlessSecretOptions): Promise<H
   return { secret: adopted, source: adopted.keyId === fresh.keyId ? 'new-key-file' : 'key-file', file };
 }
 
+/**
+ * Opened once without following a link or blocking (a FIFO), and judged by
+ * the descriptor's fstat: what is checked is what is read.
+ */
 async function readKeyFile(fs: CacheFs, file: string, platform: NodeJS.Platform): Promise<CacheSecret | undefined> {
   let text: string;
   try {
+    const { bytes, stat } = await fs.readFile(file, { maxBytes: READ_LIMITS.keyFile });
     if (platform !== 'win32') {
-      const mode = (await fs.stat(file)).mode;
-      if (mode & 0o077) throw new CacheSecretError(`The cache key file ${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); run \`chmod 600 ${file}\`.`);
+      if (isForeign(stat)) throw new CacheSecretError(`The cache key file ${file} is owned by another user (uid ${stat.uid}); remove it, or set ${SECRET_ENV}.`);
+      if (stat.mode & 0o077) throw new CacheSecretError(`The cache key file ${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\`.`);
     }
-    text = (await fs.readFile(file)).toString('utf8');
+    text = bytes.toString('utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
+    if (err instanceof RefusedPath) throw new CacheSecretError(`The cache key file ${file} ${describeRefusal(err.refusal)}; it was not read. Remove it, or set ${SECRET_ENV}.`);
     throw err;
   }
   try {

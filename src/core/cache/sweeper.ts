@@ -1,11 +1,12 @@
 import * as path from 'node:path';
-import type { CacheLayout } from './cacheLayout';
+import { TMP_SUFFIX, writeAtomic } from './atomicWrite';
+import { READ_LIMITS, type CacheLayout } from './cacheLayout';
 import type { CacheCounters } from './cacheStats';
+import { folderRefusal } from './cacheTree';
 import { crashPoint } from './crashPoints';
-import { DiskStore, isExpired, type StoreEnv } from './diskStore';
-import { FORMAT_VERSION, HEADER_BYTES, peekHeader } from './entryFormat';
-import { TMP_SUFFIX } from './atomicWrite';
-import { errorCode } from './fsLike';
+import { DiskStore, isExpired, sameFile, type StoreEnv } from './diskStore';
+import { encodedSize, entryReadLimit, FORMAT_VERSION, HEADER_BYTES, peekHeader, type EntryHeader } from './entryFormat';
+import { errorCode, isStorageUnusable, RefusedPath, type FileStat } from './fsLike';
 import { isWorkspaceId } from './workspaceId';
 
 export interface SweepOptions {
@@ -18,6 +19,10 @@ export interface SweepOptions {
   /** Evict down to this fraction of the bound, so the next put does not trigger another sweep at once. */
   lowWater?: number;
   force?: boolean;
+  /** The per-entry limit in force: a bigger file can never be served, so it is removed as invalid. */
+  maxEntryBytes: number;
+  /** The answers' TTL in force: answers stored with a longer one expire by this one. */
+  ttlMs: number;
 }
 
 export interface SweepReport {
@@ -36,6 +41,12 @@ export interface SweepReport {
   statsFolded: number;
   durationMs: number;
   workspaces: Record<string, { entries: number; bytes: number }>;
+  /**
+   * Left alone, relative to the cache folder: links (never followed), what
+   * another user owns, and what is where a folder belongs (verify repairs
+   * those). The cache logs them.
+   */
+  skipped: string[];
 }
 
 export interface SweepHooks {
@@ -57,78 +68,108 @@ interface Live {
 /**
  * One pass over the whole cache, in the background: deletes orphaned
  * temporary files older than `tmpMaxAgeMs`, expired entries, entries that are
- * not entries (header unreadable, old format), then evicts the least recently
- * used (by mtime, refreshed on every hit) until the total is under the bound.
- * Reads only headers, never verifies MACs (that is `verify`). Safe to run in
- * several processes at once: every removal is "move aside, check, delete".
+ * not entries (header unreadable, old format, a size its header disagrees
+ * with or over the limit), then evicts the least recently used (by mtime,
+ * refreshed on every hit) until the total is under the bound. Reads only
+ * headers, never verifies MACs (that is `verify`). Safe to run in several
+ * processes at once: every removal is "move aside, check, delete". Never
+ * follows a link and never walks or removes what another user owns: those,
+ * and a damaged layout, are skipped and reported, never a reason to fail.
  */
 export async function sweep(env: StoreEnv, layout: CacheLayout, opts: SweepOptions, hooks: SweepHooks): Promise<SweepReport> {
+  const { fs, tree } = env;
   const started = env.clock();
   const report: SweepReport = {
     ran: false, entries: 0, bytes: 0, totalBytes: 0, expiredRemoved: 0, invalidRemoved: 0, evicted: 0,
-    tmpRemoved: 0, trashRemoved: 0, statsFolded: 0, durationMs: 0, workspaces: {},
+    tmpRemoved: 0, trashRemoved: 0, statsFolded: 0, durationMs: 0, workspaces: {}, skipped: [],
   };
+  const skipRel = (rel: string) => void (report.skipped.includes(rel) || report.skipped.push(rel));
+  const skip = (p: string) => skipRel(tree.rel(p));
   if (!opts.force && opts.minIntervalMs > 0) {
-    try {
-      const st = await env.fs.stat(layout.leaseFile);
-      if (started - st.mtimeMs < opts.minIntervalMs) return report;
-    } catch (err) {
-      if (errorCode(err) !== 'ENOENT') throw err;
-    }
+    const st = await tree.lstatOrUndefined(layout.leaseFile);
+    if (st?.isFile() && started - st.mtimeMs < opts.minIntervalMs) return report;
   }
-  await env.fs.mkdir(layout.dir);
-  await env.fs.writeFile(layout.leaseFile, String(process.pid), { exclusive: false });
-  const t = new Date(started);
-  await env.fs.utimes(layout.leaseFile, t, t);
+  try {
+    await tree.ensureDir(layout.dir);
+  } catch (err) {
+    if (!(err instanceof RefusedPath)) throw err;
+    skip(err.path); // the cache folder itself is a link or a file: nothing in it is walked
+    return report;
+  }
+  // The lease is replaced by a rename, never written in place: a link planted there is replaced, its target untouched.
+  try {
+    await writeAtomic(fs, layout.leaseFile, Buffer.from(String(process.pid)), { tree, retry: env.retry });
+    const t = new Date(started);
+    await fs.utimes(layout.leaseFile, t, t);
+  } catch (err) {
+    if (isStorageUnusable(err)) throw err;
+    skip(layout.leaseFile); // a folder there; it is only a hint
+  }
   report.ran = true;
 
-  report.trashRemoved = await emptyTrash(env, layout);
+  report.trashRemoved = await emptyTrash(env, layout, skip, skipRel);
 
-  let workspaces: string[] = [];
-  try {
-    workspaces = (await env.fs.readdir(layout.workspacesDir)).filter(isWorkspaceId).sort();
-  } catch (err) {
-    if (errorCode(err) !== 'ENOENT') throw err;
-  }
+  const workspaces = await workspaceFolders(env, layout, skip);
   const live: Live[] = [];
   let removedOne = false;
-  // Orphans outside the entry folders: write probes, statistics and clear generations.
-  for (const dir of [layout.dir, ...workspaces.flatMap((ws) => [layout.workspaceDir(ws), layout.statsDir(ws)])]) {
-    report.tmpRemoved += await removeOldTmp(env, dir, opts.tmpMaxAgeMs);
-  }
+  // Orphans outside the shard folders: write probes, statistics, clear generations, discarded folders.
+  const tmpDirs = [layout.dir, layout.workspacesDir, ...workspaces.flatMap((ws) => [layout.workspaceDir(ws), layout.statsDir(ws), layout.entriesDir(ws), layout.nearDir(ws)])];
+  for (const dir of tmpDirs) report.tmpRemoved += await removeOldTmp(env, dir, opts.tmpMaxAgeMs, skipRel);
   for (const ws of workspaces) {
     report.workspaces[ws] = { entries: 0, bytes: 0 };
     for (const [dir, answer] of [[layout.entriesDir(ws), true], [layout.nearDir(ws), false]] as const) {
       const store = new DiskStore(env, dir);
-      for (const f of await store.list()) {
+      const maxBytes = answer ? entryReadLimit(opts.maxEntryBytes) : READ_LIMITS.near;
+      const maxTtlMs = answer ? opts.ttlMs : Infinity;
+      const listing = await store.list();
+      for (const u of listing.unsafe) skip(u.path);
+      for (const f of listing.files) {
         const now = env.clock();
-        let st;
+        if (f.type === 'link' && f.kind !== 'tmp') {
+          skip(f.file);
+          continue;
+        }
+        let st: FileStat;
         try {
-          st = await env.fs.stat(f.file);
+          st = await fs.lstat(f.file);
         } catch {
           continue; // renamed or removed meanwhile
         }
+        if (tree.isForeign(st)) {
+          skip(f.file);
+          continue;
+        }
         if (f.kind === 'tmp') {
-          if (now - st.mtimeMs > opts.tmpMaxAgeMs && (await unlinked(env, f.file))) report.tmpRemoved++;
+          if (now - st.mtimeMs > opts.tmpMaxAgeMs && (await tree.remove(f.file).catch(() => false))) report.tmpRemoved++;
           continue;
         }
+        // Folders, FIFOs and the like at an entry's name are removed by lookups and verify, which look closer.
         if (f.kind !== 'entry' || !st.isFile()) continue;
-        let prefix: Buffer;
+        // Judged on what one descriptor shows (its fstat and header), never on a stat of one
+        // file and the header of another that replaced it meanwhile.
+        let header: EntryHeader | undefined;
+        let same: (moved: string) => Promise<boolean>;
+        let invalid: boolean;
         try {
-          prefix = await env.fs.readPrefix(f.file, HEADER_BYTES);
-        } catch {
-          continue;
+          const got = await fs.readFile(f.file, { maxBytes, prefix: HEADER_BYTES });
+          const prefix = got.bytes;
+          st = got.stat;
+          header = peekHeader(prefix);
+          same = async (moved) => (await fs.readFile(moved, { maxBytes, prefix: HEADER_BYTES })).bytes.equals(prefix);
+          invalid = !header || header.formatVersion < FORMAT_VERSION || (header.formatVersion === FORMAT_VERSION && encodedSize(header) !== st.size);
+        } catch (err) {
+          if (!(err instanceof RefusedPath && err.refusal === 'too-large' && err.stat)) continue; // gone, or replaced by a link meanwhile
+          same = sameFile(fs, err.stat); // never an entry, never read
+          invalid = true;
         }
-        const header = peekHeader(prefix);
-        const sameHeader = async (moved: string) => (await env.fs.readPrefix(moved, HEADER_BYTES)).equals(prefix);
-        if (!header || header.formatVersion < FORMAT_VERSION) {
-          if (await store.removeIf(f.file, sameHeader)) {
+        if (invalid) {
+          if (await store.removeIf(f.file, same)) {
             report.invalidRemoved++;
             hooks.count(ws, { removedInvalid: 1 });
             removedOne = true;
           }
-        } else if (isExpired(header, now, env.skewToleranceMs)) {
-          if (await store.removeIf(f.file, sameHeader)) {
+        } else if (isExpired(header!, now, env.skewToleranceMs, maxTtlMs)) {
+          if (await store.removeIf(f.file, same)) {
             if (answer) {
               report.expiredRemoved++;
               hooks.count(ws, { expired: 1 });
@@ -152,7 +193,7 @@ export async function sweep(env: StoreEnv, layout: CacheLayout, opts: SweepOptio
       if (total <= target) break;
       // Not if it was used (touched) or rewritten since the scan.
       const unchanged = async (moved: string) => {
-        const st = await env.fs.stat(moved);
+        const st = await fs.lstat(moved);
         return st.mtimeMs === e.mtimeMs && st.size === e.size;
       };
       if (await e.store.removeIf(e.file, unchanged)) {
@@ -185,28 +226,49 @@ export async function sweep(env: StoreEnv, layout: CacheLayout, opts: SweepOptio
   return report;
 }
 
-async function unlinked(env: StoreEnv, file: string): Promise<boolean> {
+/** The workspace folders that are real folders of ours; the rest is reported. */
+async function workspaceFolders(env: StoreEnv, layout: CacheLayout, skip: (p: string) => void): Promise<string[]> {
+  const { fs, tree } = env;
+  const top = await tree.checkDir(layout.workspacesDir);
+  if (top instanceof RefusedPath) skip(top.path);
+  if (top !== undefined) return [];
+  const out: string[] = [];
+  let names;
   try {
-    await env.fs.unlink(file);
-    return true;
-  } catch {
-    return false;
+    names = await fs.readdir(layout.workspacesDir);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return [];
+    throw err;
   }
+  for (const e of names) {
+    if (!isWorkspaceId(e.name)) continue;
+    const dir = layout.workspaceDir(e.name);
+    const st = e.type === 'dir' ? await tree.lstatOrUndefined(dir) : undefined;
+    if (e.type !== 'dir' || (st && folderRefusal(st, tree.uid))) skip(dir);
+    else if (st) out.push(e.name);
+  }
+  return out.sort();
 }
 
-async function removeOldTmp(env: StoreEnv, dir: string, maxAgeMs: number): Promise<number> {
-  let names: string[];
+/** Old temporary files (and folders discarded by verify) directly in `dir`, if it is a real folder of ours. */
+async function removeOldTmp(env: StoreEnv, dir: string, maxAgeMs: number, skipRel: (rel: string) => void): Promise<number> {
+  const { fs, tree } = env;
+  if ((await tree.checkDir(dir).catch(() => 'absent' as const)) !== undefined) return 0;
+  let names;
   try {
-    names = await env.fs.readdir(dir);
+    names = await fs.readdir(dir);
   } catch {
     return 0;
   }
   let n = 0;
-  for (const name of names) {
+  for (const { name } of names) {
     if (!name.endsWith(TMP_SUFFIX)) continue;
     const file = path.join(dir, name);
     try {
-      if (env.clock() - (await env.fs.stat(file)).mtimeMs > maxAgeMs && (await unlinked(env, file))) n++;
+      const st = await fs.lstat(file);
+      const skipped: string[] = [];
+      if (env.clock() - st.mtimeMs > maxAgeMs && (await tree.remove(file, skipped))) n++;
+      skipped.forEach(skipRel);
     } catch {
       // gone meanwhile
     }
@@ -214,21 +276,30 @@ async function removeOldTmp(env: StoreEnv, dir: string, maxAgeMs: number): Promi
   return n;
 }
 
-async function emptyTrash(env: StoreEnv, layout: CacheLayout): Promise<number> {
-  let names: string[];
+/** Everything in the trash, never following a link; a trash that is not a real folder of ours is reported and left. */
+async function emptyTrash(env: StoreEnv, layout: CacheLayout, skip: (p: string) => void, skipRel: (rel: string) => void): Promise<number> {
+  const { fs, tree } = env;
+  const st = await tree.lstatOrUndefined(layout.trashDir).catch(() => undefined);
+  if (!st) return 0;
+  if (folderRefusal(st, tree.uid)) {
+    skip(layout.trashDir);
+    return 0;
+  }
+  let names;
   try {
-    names = await env.fs.readdir(layout.trashDir);
+    names = await fs.readdir(layout.trashDir);
   } catch {
     return 0;
   }
   let n = 0;
-  for (const name of names) {
+  for (const { name } of names) {
+    const skipped: string[] = [];
     try {
-      await env.fs.rm(path.join(layout.trashDir, name));
-      n++;
+      if (await tree.remove(path.join(layout.trashDir, name), skipped)) n++;
     } catch {
       // next sweep
     }
+    skipped.forEach(skipRel);
   }
   return n;
 }

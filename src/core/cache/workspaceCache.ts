@@ -3,15 +3,19 @@ import { LRUCache } from 'lru-cache';
 import * as path from 'node:path';
 import { writeAtomic } from './atomicWrite';
 import { isKeyHash, type CacheKey } from './cacheKey';
-import type { CacheLayout } from './cacheLayout';
+import { READ_LIMITS, type CacheLayout } from './cacheLayout';
 import { parseCachedRun, type CachedRun } from './cachedRun';
 import type { CachePolicy } from './cachePolicy';
 import { zeroCounters, type CacheCounters, type StatsStore } from './cacheStats';
-import { DiskStore, type StoreEnv } from './diskStore';
-import { HEADER_BYTES, MAC_BYTES, isDamage, type EntryDefect } from './entryFormat';
-import { errorCode, isStorageUnusable } from './fsLike';
+import { emptyVerifyReport, verifyWorkspace, type VerifyReport } from './cacheVerify';
+import { DiskStore, type ReadLimits, type StoreEnv } from './diskStore';
+import { HEADER_BYTES, MAC_BYTES, entryReadLimit, type EntryDefect } from './entryFormat';
+import { describeRefusal, errorCode, isStorageUnusable, RefusedPath } from './fsLike';
+import { LayoutRepair, repairShared } from './layoutRepair';
 import type { MemoryLayer } from './memoryLayer';
 import { explainMiss, type MissCause, type NearRecord } from './missExplainer';
+
+export type { VerifyReport } from './cacheVerify';
 
 export type LookupResult =
   | { kind: 'hit'; run: CachedRun; createdAt: number; ageMs: number; layer: 'memory' | 'disk' }
@@ -26,17 +30,9 @@ export interface WorkspaceStats extends CacheCounters {
   bytes: number;
 }
 
-export interface VerifyReport {
-  /** Entry files looked at (answers and near index). */
-  checked: number;
-  valid: number;
-  /** Deleted as invalid (failed verification, truncated, unparseable, old format, under another key's name). */
-  removed: number;
-  removedByDefect: Partial<Record<EntryDefect | 'unparseable', number>>;
-  expiredRemoved: number;
-  /** Signed with a secret we do not hold (or by a newer format): left alone. */
-  unverifiable: number;
-  tmpRemoved: number;
+export interface LookupOptions {
+  /** The run's signal: once aborted, the lookup stops at once with a miss (cause `aborted`), whatever it was waiting for. */
+  signal?: AbortSignal;
 }
 
 export type CacheActivity =
@@ -60,6 +56,8 @@ export interface CacheCore {
   ioFailed(err: unknown, doing: string): void;
   notify(activity: CacheActivity): void;
   noteWritten(bytes: number): void;
+  /** Verify put the layout right: a cache that was off because of it may turn back on. */
+  layoutRepaired(report: VerifyReport): Promise<void>;
 }
 
 /** Near records outlive answers: they explain why an answer is gone. */
@@ -117,52 +115,74 @@ export class WorkspaceCache {
     if (this.core.isOn) this.core.statsFor(this.id).add(delta);
   }
 
-  async lookup(key: CacheKey): Promise<LookupResult> {
+  /** What an answer's read accepts now: the per-entry limit and TTL in force, not those it was stored under. */
+  private get answerLimits(): ReadLimits {
+    return { maxBytes: entryReadLimit(this.core.policy.maxEntryBytes), maxTtlMs: this.core.policy.ttlMs };
+  }
+
+  async lookup(key: CacheKey, opts: LookupOptions = {}): Promise<LookupResult> {
     checkKey(key);
     if (!this.core.isOn) return { kind: 'miss', cause: { kind: 'cache-off' } };
+    const { signal } = opts;
+    if (signal?.aborted) return this.aborted();
     const now = this.core.env.clock();
+    // Nothing below can block for good (bounded, non-blocking reads), but a slow disk
+    // or network share must not hold up a cancelled run: the race returns at once and
+    // whatever is still pending finishes unobserved.
+    const found = await untilAborted(this.find(key, now, signal), signal);
+    if (found === ABORTED) return this.aborted();
+    return found.kind === 'hit' ? this.hit(found.run, found.createdAt, now, found.layer) : this.miss(found.cause, found.defect);
+  }
+
+  /** The lookup itself: memory, then disk. Counts what it finds on disk (expired, removed…), not the hit or miss. */
+  private async find(key: CacheKey, now: number, signal: AbortSignal | undefined): Promise<Found> {
+    const ttlMs = this.core.policy.ttlMs;
     const mem = this.core.memory.get(this.id, key.hash);
     if (mem) {
-      if (now < mem.expiresAt && mem.generation === (await this.currentGeneration())) {
+      // A lowered TTL applies to what was loaded before too.
+      if (now < Math.min(mem.expiresAt, mem.createdAt + ttlMs) && mem.generation === (await this.currentGeneration())) {
         this.touch(key.hash, this.entries.file(key.hash), now);
-        return this.hit(mem.run, mem.createdAt, now, 'memory');
+        return { kind: 'hit', run: mem.run, createdAt: mem.createdAt, layer: 'memory' };
       }
       this.core.memory.delete(this.id, key.hash);
     }
+    if (signal?.aborted) return { kind: 'miss', cause: { kind: 'aborted' } };
     let read;
     try {
-      read = await this.entries.read(key.hash);
+      read = await this.entries.read(key.hash, this.answerLimits);
     } catch (err) {
       this.core.ioFailed(err, 'reading an entry');
-      return this.miss(this.core.isOn ? { kind: 'io-error' } : { kind: 'cache-off' });
+      return { kind: 'miss', cause: this.core.isOn ? { kind: 'io-error' } : { kind: 'cache-off' } };
     }
     if (read.kind === 'miss') {
-      if (read.reason === 'absent') return this.miss({ kind: 'absent' });
+      if (read.reason === 'absent') return { kind: 'miss', cause: { kind: 'absent' } };
+      if (read.reason === 'unsafe') return { kind: 'miss', cause: { kind: 'unsafe' } };
       if (read.reason === 'expired') {
         this.count({ expired: 1 });
-        return this.miss({ kind: 'expired' });
+        return { kind: 'miss', cause: { kind: 'expired' } };
       }
       if (read.defect === 'unknown-key') {
         this.count({ unknownKey: 1 });
-        return this.miss({ kind: 'unknown-key' });
+        return { kind: 'miss', cause: { kind: 'unknown-key' } };
       }
-      if (read.defect === 'newer-format') return this.miss({ kind: 'newer-format' });
+      if (read.defect === 'newer-format') return { kind: 'miss', cause: { kind: 'newer-format' } };
       if (read.removed) this.count({ removedInvalid: 1 });
-      return this.miss({ kind: 'invalid' }, read.defect);
+      return { kind: 'miss', cause: { kind: 'invalid' }, defect: read.defect };
     }
     const run = parseCachedRun(read.content);
     if (!run) {
       // Verified but not a run: a writer bug. Same treatment as damage.
       if (await this.entries.removeIfUnchanged(read.file, read.raw).catch(() => false)) this.count({ removedInvalid: 1 });
-      return this.miss({ kind: 'invalid' });
+      return { kind: 'miss', cause: { kind: 'invalid' } };
     }
     const h = read.header;
+    const expiresAt = h.createdAt + Math.min(h.ttlMs, ttlMs);
     if (this.core.memory.enabled) {
-      const entry = { run, createdAt: h.createdAt, expiresAt: h.createdAt + h.ttlMs, bytes: read.raw.length, generation: await this.currentGeneration() };
-      this.core.memory.set(this.id, key.hash, entry, h.createdAt + h.ttlMs - now);
+      const entry = { run, createdAt: h.createdAt, expiresAt, bytes: read.raw.length, generation: await this.currentGeneration() };
+      this.core.memory.set(this.id, key.hash, entry, expiresAt - now);
     }
     this.touch(key.hash, read.file, now);
-    return this.hit(run, h.createdAt, now, 'disk');
+    return { kind: 'hit', run, createdAt: h.createdAt, layer: 'disk' };
   }
 
   /**
@@ -188,7 +208,14 @@ export class WorkspaceCache {
     return { kind: 'hit', run, createdAt, ageMs: Math.max(0, now - createdAt), layer };
   }
 
+  /** A cancelled run's lookup: not counted as a miss (nothing was looked up to the end). */
+  private aborted(): LookupResult {
+    this.core.notify({ type: 'lookup', workspaceId: this.id, hit: false, cause: 'aborted' });
+    return { kind: 'miss', cause: { kind: 'aborted' } };
+  }
+
   private miss(cause: MissCause, defect?: EntryDefect): LookupResult {
+    if (cause.kind === 'aborted') return this.aborted();
     if (cause.kind !== 'cache-off') this.count({ misses: 1 });
     this.core.notify({ type: 'lookup', workspaceId: this.id, hit: false, cause: cause.kind });
     return defect ? { kind: 'miss', cause, defect } : { kind: 'miss', cause };
@@ -208,6 +235,7 @@ export class WorkspaceCache {
     try {
       bytes = await this.entries.write(key.hash, content, ttlMs, now, true);
     } catch (err) {
+      if (err instanceof RefusedPath) return this.notStored(damaged(this.core.env.tree.rel(err.path), err));
       this.core.ioFailed(err, 'writing an entry');
       return this.notStored(this.core.isOn ? `could not write the entry (${errorCode(err) ?? 'error'})` : 'the cache is off');
     }
@@ -246,10 +274,13 @@ export class WorkspaceCache {
       this.pendingNear.clear();
       for (const [nearHash, near] of batch) {
         if (!this.core.isOn) return;
+        const content = Buffer.from(JSON.stringify(near), 'utf8');
+        if (HEADER_BYTES + content.length + MAC_BYTES > READ_LIMITS.near) continue; // would never be read back
         try {
-          this.core.noteWritten(await this.near.write(nearHash, Buffer.from(JSON.stringify(near), 'utf8'), NEAR_TTL_MS, near.createdAt));
+          this.core.noteWritten(await this.near.write(nearHash, content, NEAR_TTL_MS, near.createdAt));
         } catch (err) {
-          this.core.ioFailed(err, 'writing the near index');
+          // A damaged layout: explanations wait for verify.
+          if (!(err instanceof RefusedPath)) this.core.ioFailed(err, 'writing the near index');
         }
       }
     });
@@ -269,18 +300,21 @@ export class WorkspaceCache {
     this.core.notify({ type: 'skipped', workspaceId: this.id, reason });
   }
 
-  /** A miss in words; consults the near index ("claude CLI version changed (…)"). */
-  async explainMiss(key: CacheKey, miss: Extract<LookupResult, { kind: 'miss' }>): Promise<string> {
+  /** A miss in words; consults the near index ("claude CLI version changed (…)"). Skips that read once `signal` is aborted. */
+  async explainMiss(key: CacheKey, miss: Extract<LookupResult, { kind: 'miss' }>, opts: LookupOptions = {}): Promise<string> {
     let near = this.pendingNear.get(key.nearHash);
-    if (!near && miss.cause.kind === 'absent' && this.core.isOn) {
+    if (!near && miss.cause.kind === 'absent' && this.core.isOn && !opts.signal?.aborted) {
       try {
-        const r = await this.near.read(key.nearHash);
+        const r = await untilAborted(this.near.read(key.nearHash, { maxBytes: READ_LIMITS.near }), opts.signal);
+        if (r === ABORTED) return explainMiss({ kind: 'aborted' }, key.summary, undefined, this.core.env.clock());
         if (r.kind === 'hit') near = parseNear(r.content);
         else if (r.kind === 'miss' && r.reason === 'defect' && r.removed) this.count({ removedInvalid: 1 });
       } catch {
         // an explanation is a nicety
       }
     }
+    // The answer it recorded expires by the TTL in force now if that is shorter.
+    if (near) near = { ...near, ttlMs: Math.min(near.ttlMs, this.core.policy.ttlMs) };
     return explainMiss(miss.cause, key.summary, near, this.core.env.clock());
   }
 
@@ -295,10 +329,10 @@ export class WorkspaceCache {
     if (!this.scanned || now - this.scanned.at > SCAN_REUSE_MS || now < this.scanned.at) {
       let entries = 0;
       let bytes = 0;
-      for (const f of await this.entries.list().catch(() => [])) {
-        if (f.kind !== 'entry') continue;
+      for (const f of (await this.entries.list().catch(() => undefined))?.files ?? []) {
+        if (f.kind !== 'entry' || f.type !== 'file') continue;
         try {
-          bytes += (await this.core.env.fs.stat(f.file)).size;
+          bytes += (await this.core.env.fs.lstat(f.file)).size;
           entries++;
         } catch {
           // removed meanwhile
@@ -310,75 +344,66 @@ export class WorkspaceCache {
   }
 
   /**
-   * Re-checks every entry: deletes the invalid and expired, counts what it
-   * cannot check (another secret) and leaves those alone, and removes
-   * temporary files older than the orphan threshold.
+   * Re-checks every entry: deletes the invalid and expired (by the TTL in
+   * force), counts what it cannot check (another secret) and leaves those
+   * alone, and removes temporary files older than the orphan threshold. Puts
+   * the layout right first (the shared folders, then this workspace's): see
+   * LayoutRepair for what is repaired and what is only reported.
    */
   async verify(): Promise<VerifyReport> {
-    const report: VerifyReport = { checked: 0, valid: 0, removed: 0, removedByDefect: {}, expiredRemoved: 0, unverifiable: 0, tmpRemoved: 0 };
-    const env = this.core.env;
-    for (const [store, parse] of [[this.entries, parseCachedRun], [this.near, parseNear]] as const) {
-      for (const f of await store.list()) {
-        if (f.kind === 'tmp') {
-          try {
-            if (env.clock() - (await env.fs.stat(f.file)).mtimeMs > this.core.tmpMaxAgeMs) {
-              await env.fs.unlink(f.file);
-              report.tmpRemoved++;
-            }
-          } catch {
-            // gone meanwhile
-          }
-          continue;
-        }
-        if (f.kind !== 'entry') continue;
-        report.checked++;
-        const r = await store.read(f.name);
-        if (r.kind === 'hit') {
-          if (parse(r.content)) report.valid++;
-          else if (await store.removeIfUnchanged(r.file, r.raw).catch(() => false)) {
-            report.removed++;
-            report.removedByDefect.unparseable = (report.removedByDefect.unparseable ?? 0) + 1;
-          }
-        } else if (r.reason === 'expired') {
-          if (r.removed) report.expiredRemoved++;
-        } else if (r.reason === 'defect') {
-          if (!isDamage(r.defect)) report.unverifiable++;
-          else if (r.removed) {
-            report.removed++;
-            report.removedByDefect[r.defect] = (report.removedByDefect[r.defect] ?? 0) + 1;
-          }
-        }
-      }
-    }
-    this.scanned = undefined;
-    if (report.removed) this.count({ removedInvalid: report.removed });
-    if (report.expiredRemoved) this.count({ expired: report.expiredRemoved });
+    const report = emptyVerifyReport();
+    const repair = new LayoutRepair(this.core.env.tree, report);
+    await repairShared(this.core.layout, repair);
+    await this.verifyInto(report, repair);
+    await this.core.layoutRepaired(report);
     return report;
   }
 
+  /** This workspace's part of a verify, added to `report` (ResponseCache.verify sums every workspace so). */
+  async verifyInto(report: VerifyReport, repair: LayoutRepair): Promise<void> {
+    const stores = [
+      { store: this.entries, parse: parseCachedRun, limits: this.answerLimits },
+      { store: this.near, parse: parseNear, limits: { maxBytes: READ_LIMITS.near } },
+    ];
+    const { removed, expired } = await verifyWorkspace({ env: this.core.env, layout: this.core.layout, workspaceId: this.id, stores, tmpMaxAgeMs: this.core.tmpMaxAgeMs }, report, repair);
+    this.scanned = undefined;
+    if (removed) this.count({ removedInvalid: removed });
+    if (expired) this.count({ expired });
+  }
+
   /** Deletes this workspace's entries (and, with `stats`, its statistics); other windows drop their memory copies within a second. */
+  /**
+   * Throws RefusedPath when the workspace folder or the trash is not a real
+   * folder of ours (a link or a file there; verify repairs it): nothing is
+   * ever moved or removed through a link.
+   */
   async clear(opts: { stats?: boolean } = {}): Promise<void> {
     this.core.memory.deleteWorkspace(this.id);
     this.pendingNear.clear();
     this.touched.clear();
     this.scanned = undefined;
-    const { fs } = this.core.env;
-    const dirs = [this.core.layout.entriesDir(this.id), this.core.layout.nearDir(this.id)];
-    if (opts.stats) dirs.push(this.core.layout.statsDir(this.id));
-    await fs.mkdir(this.core.layout.trashDir);
-    for (const dir of dirs) {
+    const { fs, tree } = this.core.env;
+    const layout = this.core.layout;
+    const dirs = [layout.entriesDir(this.id), layout.nearDir(this.id)];
+    if (opts.stats) dirs.push(layout.statsDir(this.id));
+    await tree.ensureDir(layout.trashDir);
+    const wsDir = await tree.checkDir(layout.workspaceDir(this.id));
+    if (wsDir instanceof RefusedPath) throw wsDir;
+    for (const dir of wsDir === 'absent' ? [] : dirs) {
+      const st = await tree.lstatOrUndefined(dir);
+      if (!st || tree.isForeign(st)) continue; // not ours to move (a link or file of ours is moved as itself)
       // Moved away first (atomic), so a concurrent reader sees all entries or none.
-      const trash = path.join(this.core.layout.trashDir, `${this.id}-${randomBytes(6).toString('hex')}`);
+      const trash = path.join(layout.trashDir, `${this.id}-${randomBytes(6).toString('hex')}`);
       try {
         await fs.rename(dir, trash);
       } catch (err) {
         if (errorCode(err) === 'ENOENT') continue;
         throw err;
       }
-      await fs.rm(trash).catch(() => undefined); // else the next sweep
+      await tree.remove(trash).catch(() => undefined); // else the next sweep
     }
     const token = randomBytes(8).toString('hex');
-    await writeAtomic(fs, this.core.layout.generationFile(this.id), Buffer.from(token), { retry: this.core.env.retry });
+    await writeAtomic(fs, layout.generationFile(this.id), Buffer.from(token), { retry: this.core.env.retry, tree });
     this.generation = { token, readAt: this.core.env.clock() };
     this.core.notify({ type: 'cleared', workspaceId: this.id });
   }
@@ -388,13 +413,46 @@ export class WorkspaceCache {
     if (now - this.generation.readAt < GENERATION_CHECK_MS) return this.generation.token;
     let token = '';
     try {
-      token = (await this.core.env.fs.readFile(this.core.layout.generationFile(this.id))).toString('utf8');
+      token = (await this.core.env.fs.readFile(this.core.layout.generationFile(this.id), { maxBytes: READ_LIMITS.generation })).bytes.toString('utf8');
     } catch (err) {
       if (isStorageUnusable(err)) this.core.ioFailed(err, 'reading the cache generation');
     }
     this.generation = { token, readAt: now };
     return token;
   }
+}
+
+type Found = { kind: 'hit'; run: CachedRun; createdAt: number; layer: 'memory' | 'disk' } | { kind: 'miss'; cause: MissCause; defect?: EntryDefect };
+
+const ABORTED = Symbol('aborted');
+
+/** `work`, or ABORTED as soon as `signal` is (the work goes on unobserved; its failure is swallowed). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Why a store did not happen on a damaged layout, in words. */
+function damaged(rel: string, err: RefusedPath): string {
+  const fix = err.refusal === 'foreign-owner' ? 'left alone: it is not ours to change' : 'verifying the cache repairs it';
+  return `the cache folder is damaged: ${rel} ${describeRefusal(err.refusal)} (${fix})`;
 }
 
 /** Keys come from cacheKey(); anything else is a programming error, and must never reach a path. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { nodeFs } from './fsLike';
 
 /**
  * What an agent could have read in a git workspace: the commit checked out and
@@ -136,8 +137,10 @@ export async function workspaceFingerprint(dir: string, options: FingerprintOpti
         const st = await fsp.lstat(file);
         if (st.isSymbolicLink()) h.update(`link:${await fsp.readlink(file)}`);
         else if (st.isFile() && st.size <= o.maxFileBytes && st.size <= budget) {
-          budget -= st.size;
-          h.update(await fsp.readFile(file));
+          // Bounded, no link, no blocking: a FIFO or a bigger file swapped in since the lstat is refused ("gone"), not read.
+          const { bytes } = await nodeFs.readFile(file, { maxBytes: Math.min(o.maxFileBytes, budget) });
+          budget -= bytes.length;
+          h.update(bytes);
         } else h.update(`stat:${st.size}:${st.mtimeMs}:${st.isDirectory() ? 'd' : 'f'}`);
       } catch {
         h.update('gone'); // deleted between status and now: still a distinct state
