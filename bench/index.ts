@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { benchAgents } from './agents.bench';
 import { benchCache } from './cache.bench';
+import { benchHistory } from './history.bench';
 import { benchParser } from './parser.bench';
 import { benchRuns } from './runs.bench';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     agents: await benchAgents(claudeBinary()),
     cache: (await benchCache()) as { summary: string },
     runs: await benchRuns(),
+    history: await benchHistory(),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -87,6 +89,14 @@ async function main(): Promise<void> {
     `|---|---|---|`,
     `| ${results.runs.queue.runs} ${results.runs.queue.workload}: through the queue vs started directly | ${results.runs.queue.usPerRun.queued} µs vs ${results.runs.queue.usPerRun.direct} µs per run (+${results.runs.queue.queueOverheadUsPerRun} µs) | **${results.runs.queue.ratio.queuedVsDirect}×** (goal ≤ 1.1) |`,
     `| heap after ${results.runs.memory.samples.map((s) => `${s.runs}`).join(' / ')} finished runs of 100 KB | ${results.runs.memory.samples.map((s) => `${s.heapMB} MB (${s.held} held)`).join(' / ')} | growth from 100 to 1,000 runs: **${results.runs.memory.heapGrowthFrom100To1000RunsMB} MB** |`,
+    ``,
+    `## Run history`,
+    ``,
+    `| measurement | figures | ratio |`,
+    `|---|---|---|`,
+    `| keep ${results.history.write.workload} | ${results.history.write.msPerRun.store} ms vs ${results.history.write.msPerRun.plainWrites} ms for two plain writes | **${results.history.write.ratio.storeVsPlain}×** (atomic, checked, trimmed) |`,
+    `| Runs view first load: list ${results.history.read.workload} | ${results.history.read.firstLoadMs.list} ms vs ${results.history.read.firstLoadMs.plainReads} ms reading the files unchecked | **${results.history.read.ratio.listVsPlain}×** |`,
+    `| open one run from the history (record and log) | ${results.history.read.openOneRunMs.store} ms vs ${results.history.read.openOneRunMs.plainReads} ms | **${results.history.read.ratio.openVsPlain}×** |`,
     ``,
     `## Bundle sizes (production)`,
     ``,

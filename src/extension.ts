@@ -6,6 +6,7 @@ import { registerCommands } from './host/commands';
 import { Relay } from './host/relay';
 import { RunPanel } from './host/runPanel';
 import { watchRuns } from './host/runWatchers';
+import { RunsView } from './host/runsView';
 import { createApi, type AgentRelayApi } from './host/api';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
@@ -15,7 +16,12 @@ let relay: Relay | undefined;
 export function activate(context: vscode.ExtensionContext): AgentRelayApi {
   relay = new Relay(context);
   const r = relay;
+  const runsView = (r.runsView = new RunsView(r));
+  const runsTree = vscode.window.createTreeView('agentRelay.runs', { treeDataProvider: runsView, showCollapseAll: true });
+  runsView.attach(runsTree);
   context.subscriptions.push(
+    runsView,
+    runsTree,
     ...registerCommands(r),
     vscode.window.registerTreeDataProvider('agentRelay.agents', new AgentsView(r)),
     vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),

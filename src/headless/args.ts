@@ -1,54 +1,63 @@
+/** Options every command that runs agents takes (`run`, `batch`). */
+export interface RunOptions {
+  json: boolean;
+  cwd: string;
+  model?: string;
+  permissionMode?: string;
+  allowedTools: string[];
+  agentPath?: string;
+  baseUrl?: string;
+  maxTokens: number;
+  timeoutSeconds: number;
+  maxPromptKilobytes: number;
+  verbose: boolean;
+  /** Storage folder: the response cache and the run history (default: the user's cache folder for Agent Relay). */
+  storage?: string;
+  noCache: boolean;
+  /** Runs at once. */
+  maxConcurrent: number;
+  retries: number;
+  /** API agents: requests a minute to the base URL (0 = no limit). */
+  requestsPerMinute: number;
+  maxLineMegabytes: number;
+}
+
 /** Command-line arguments of the headless CLI (pure, so unit tests can check them). */
 export type CliArgs =
   | { command: 'help' }
   | { command: 'agents'; json: boolean }
   | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
-  | {
-      command: 'run';
-      agent: string;
-      prompt?: string;
-      json: boolean;
-      cwd: string;
-      model?: string;
-      permissionMode?: string;
-      allowedTools: string[];
-      agentPath?: string;
-      baseUrl?: string;
-      maxTokens: number;
-      timeoutSeconds: number;
-      maxPromptKilobytes: number;
-      verbose: boolean;
-      /** Cache folder (default: the user's cache folder for Agent Relay). */
-      storage?: string;
-      noCache: boolean;
-      /** Runs at once (batches; one run needs one). */
-      maxConcurrent: number;
-      retries: number;
-      /** API agents: requests a minute to the base URL (0 = no limit). */
-      requestsPerMinute: number;
-      maxLineMegabytes: number;
-    };
+  | ({ command: 'run'; agent: string; prompt?: string } & RunOptions)
+  | ({ command: 'batch'; file: string } & RunOptions)
+  | { command: 'runs'; action: 'list' | 'show'; id?: string; storage?: string; json: boolean; cwd: string };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
   agent-relay run --agent ID [options] -            read the prompt from stdin
+  agent-relay batch FILE.jsonl [options]            run many tasks under --max-concurrent; one task a line:
+                                                    {"agent": "claude", "prompt": "…", "cwd": "…", "model": "…"}
+  agent-relay runs list [--json] [--storage DIR]    earlier runs in this folder (--cwd), newest first
+  agent-relay runs show ID [--json] [--storage DIR] one run's record and transcript
   agent-relay agents [--json]                       show which agents are installed
   agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
                                                     the response cache of this folder (--all: every folder)
 
-Options for run:
-  --json                   print normalised events as JSON lines
-  --cwd DIR                working folder (default: the current one)
+Options for run and batch:
+  --json                   print normalised events as JSON lines (batch: tagged with their task,
+                           then one summary line per task)
+  --cwd DIR                working folder (default: the current one; batch: for tasks without "cwd")
   --model NAME             model alias or id
   --permission-mode MODE   the agent's permission mode (default: its read-only mode; see "agents")
   --allowed-tools RULE     allow a tool without asking (repeatable), e.g. "Bash(npm test)"
   --agent-path FILE        use this executable instead of searching for it
-  --base-url URL           API agents (anthropic, openai): the server to call
+  --base-url URL           API agents (anthropic, openai): the server to call (default: ANTHROPIC_BASE_URL
+                           or OPENAI_BASE_URL, else the official endpoint)
   --max-tokens N           API agents: answer length limit (default 4096)
   --timeout SECONDS        stop after this long (default 1800, 0 = none)
   --max-prompt-kb N        refuse larger prompts (default 512)
   --verbose                log to stderr
-  --storage DIR            response-cache folder (default: your cache folder, e.g. ~/.cache/agent-relay)
+  --storage DIR            storage folder for the response cache and the run history
+                           (default: your cache folder, e.g. ~/.cache/agent-relay)
   --no-cache               do not look up the response cache (the answer may still be stored)
   --retries N              retry transient failures (connection refused, HTTP 429/5xx/529) up to N times before
                            any answer arrived (default 2)
@@ -59,23 +68,11 @@ The cache is keyed on this folder (the working directory or --cwd) and signed wi
 AGENT_RELAY_CACHE_SECRET, else a key file readable only by you beside the cache
 (the weaker option: anyone who can read it can forge entries).
 API agents read their key from ANTHROPIC_API_KEY or OPENAI_API_KEY.
-Exit codes: 0 success, 1 failed, 2 usage error, 124 timed out, 130 cancelled.
+Exit codes: 0 success, 1 failed (batch: any task failed), 2 usage error, 124 timed out, 130 cancelled.
 `;
 
-export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command === 'agents') {
-    const unknown = rest.find((a) => a !== '--json');
-    if (unknown) throw new Error(`Unknown option ${unknown}.`);
-    return { command: 'agents', json: rest.includes('--json') };
-  }
-  if (command === 'cache') return parseCacheArgs(rest);
-  if (command !== 'run') throw new Error(`Unknown command "${command}".`);
-
-  const out: Extract<CliArgs, { command: 'run' }> = {
-    command: 'run',
-    agent: '',
+function defaults(): RunOptions {
+  return {
     json: false,
     cwd: process.cwd(),
     allowedTools: [],
@@ -89,6 +86,22 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     requestsPerMinute: 0,
     maxLineMegabytes: 64,
   };
+}
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'agents') {
+    const unknown = rest.find((a) => a !== '--json');
+    if (unknown) throw new Error(`Unknown option ${unknown}.`);
+    return { command: 'agents', json: rest.includes('--json') };
+  }
+  if (command === 'cache') return parseCacheArgs(rest);
+  if (command === 'runs') return parseRunsArgs(rest);
+  if (command !== 'run' && command !== 'batch') throw new Error(`Unknown command "${command}".`);
+
+  const options = defaults();
+  let agent = '';
   const words: string[] = [];
   let fromStdin = false;
   for (let i = 0; i < rest.length; i++) {
@@ -104,24 +117,24 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       return n;
     };
     switch (arg) {
-      case '--agent': out.agent = value(); break;
-      case '--json': out.json = true; break;
-      case '--cwd': out.cwd = value(); break;
-      case '--model': out.model = value(); break;
-      case '--permission-mode': out.permissionMode = value(); break;
-      case '--allowed-tools': out.allowedTools.push(value()); break;
-      case '--agent-path': out.agentPath = value(); break;
-      case '--base-url': out.baseUrl = value(); break;
-      case '--max-tokens': out.maxTokens = Math.max(1, Math.floor(number())); break;
-      case '--timeout': out.timeoutSeconds = number(); break;
-      case '--max-prompt-kb': out.maxPromptKilobytes = number(); break;
-      case '--verbose': out.verbose = true; break;
-      case '--storage': out.storage = value(); break;
-      case '--no-cache': out.noCache = true; break;
-      case '--retries': out.retries = Math.min(10, Math.floor(number())); break;
-      case '--requests-per-minute': out.requestsPerMinute = number(); break;
-      case '--max-concurrent': out.maxConcurrent = Math.max(1, Math.floor(number())); break;
-      case '--max-line-mb': out.maxLineMegabytes = Math.max(1, number()); break;
+      case '--agent': agent = value(); break;
+      case '--json': options.json = true; break;
+      case '--cwd': options.cwd = value(); break;
+      case '--model': options.model = value(); break;
+      case '--permission-mode': options.permissionMode = value(); break;
+      case '--allowed-tools': options.allowedTools.push(value()); break;
+      case '--agent-path': options.agentPath = value(); break;
+      case '--base-url': options.baseUrl = value(); break;
+      case '--max-tokens': options.maxTokens = Math.max(1, Math.floor(number())); break;
+      case '--timeout': options.timeoutSeconds = number(); break;
+      case '--max-prompt-kb': options.maxPromptKilobytes = number(); break;
+      case '--verbose': options.verbose = true; break;
+      case '--storage': options.storage = value(); break;
+      case '--no-cache': options.noCache = true; break;
+      case '--retries': options.retries = Math.min(10, Math.floor(number())); break;
+      case '--requests-per-minute': options.requestsPerMinute = number(); break;
+      case '--max-concurrent': options.maxConcurrent = Math.max(1, Math.floor(number())); break;
+      case '--max-line-mb': options.maxLineMegabytes = Math.max(1, number()); break;
       case '-': fromStdin = true; break;
       case '--': words.push(...rest.slice(i + 1)); i = rest.length; break;
       default:
@@ -129,9 +142,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         words.push(arg);
     }
   }
-  if (!out.agent) throw new Error('--agent is required.');
-  if (!fromStdin && words.length) out.prompt = words.join(' ');
-  return out;
+  if (command === 'batch') {
+    if (agent) throw new Error('batch takes each task\'s agent from its line; --agent does not apply.');
+    if (words.length !== 1) throw new Error('batch needs exactly one FILE.jsonl.');
+    return { command: 'batch', file: words[0], ...options };
+  }
+  if (!agent) throw new Error('--agent is required.');
+  return { command: 'run', agent, prompt: !fromStdin && words.length ? words.join(' ') : undefined, ...options };
 }
 
 function parseCacheArgs(rest: readonly string[]): CliArgs {
@@ -149,5 +166,25 @@ function parseCacheArgs(rest: readonly string[]): CliArgs {
       else out.cwd = v;
     } else throw new Error(`Unknown option ${arg}.`);
   }
+  return out;
+}
+
+function parseRunsArgs(rest: readonly string[]): CliArgs {
+  const [action, ...opts] = rest;
+  if (action !== 'list' && action !== 'show') throw new Error('runs needs list or show.');
+  const out: Extract<CliArgs, { command: 'runs' }> = { command: 'runs', action, json: false, cwd: process.cwd() };
+  for (let i = 0; i < opts.length; i++) {
+    const arg = opts[i];
+    if (arg === '--json') out.json = true;
+    else if (arg === '--storage' || arg === '--cwd') {
+      const v = opts[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      if (arg === '--storage') out.storage = v;
+      else out.cwd = v;
+    } else if (arg.startsWith('--')) throw new Error(`Unknown option ${arg}.`);
+    else if (action === 'show' && !out.id) out.id = arg;
+    else throw new Error(`Unexpected argument ${arg}.`);
+  }
+  if (action === 'show' && !out.id) throw new Error('runs show needs a run id (see "runs list").');
   return out;
 }

@@ -1,9 +1,10 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
 import type { AgentRun, RunState } from '../core/run/agentRun';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
+import type { RunEntry } from './runsView';
 
 /** What the public API hands out about a run: a view of the registry's run, never a copy. */
 export interface RunHandle {
@@ -53,6 +54,43 @@ export interface AgentRelayApi {
   getRun(runId: string): RunHandle | undefined;
   /** Runs of this window (queued, running, and the newest finished ones), oldest first. */
   listRuns(): RunHandle[];
+  /** The API of a given version; 2 adds the run history (docs/providers.md). Version 1 is this object. */
+  getApi(version: 1): AgentRelayApi;
+  getApi(version: 2): AgentRelayApiV2;
+}
+
+/** A run as version 2 of the API describes it: from this window's registry, or from the history. */
+export interface RunSummary {
+  id: string;
+  agentId: string;
+  agentName: string;
+  prompt: string;
+  context?: string;
+  state: RunState;
+  status?: RunOutcome['status'];
+  createdAt: number;
+  finishedAt?: number;
+  durationMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Only when the agent reported it. */
+  costUsd?: number;
+  /** Whether the answer came from the response cache. */
+  fromCache: boolean;
+}
+
+/** Version 2: version 1's calls, with runs read from the registry and the run history (every window's, the headless CLI's). */
+export interface AgentRelayApiV2 extends Omit<AgentRelayApi, 'apiVersion' | 'getRun' | 'listRuns' | 'getApi'> {
+  readonly apiVersion: 2;
+  /** Queued and running runs of this window, then finished runs from the history, newest first. */
+  listRuns(): Promise<RunSummary[]>;
+  getRun(runId: string): Promise<RunSummary | undefined>;
+  /** A run's events after `afterSeq` (0: all), live or from the history; undefined when nobody has the run. */
+  readEvents(runId: string, afterSeq?: number): Promise<SeqEvent[] | undefined>;
+  /** The live handle of a run this window holds (version 1's RunHandle). */
+  liveRun(runId: string): RunHandle | undefined;
+  /** Fires when a run is added, changes state, or was written to or deleted from the history. */
+  readonly onDidChangeRuns: vscode.Event<{ runId: string }>;
 }
 
 export interface AgentDetection {
@@ -66,8 +104,49 @@ export interface AgentDetection {
 
 export type { AgentEvent, AgentProvider, EmitEvent, RunContext, RunOutcome, RunRequest, SeqEvent };
 
-export function createApi(relay: Relay): AgentRelayApi {
+function summary(e: RunEntry): RunSummary {
   return {
+    id: e.id,
+    agentId: e.agentId,
+    agentName: e.agentName,
+    prompt: e.prompt,
+    context: e.context,
+    state: e.state,
+    status: e.status,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+    durationMs: e.durationMs,
+    inputTokens: e.inputTokens,
+    outputTokens: e.outputTokens,
+    costUsd: e.costUsd,
+    fromCache: e.cache === 'hit',
+  };
+}
+
+function createApiV2(relay: Relay, v1: AgentRelayApi): AgentRelayApiV2 {
+  const changed = new vscode.EventEmitter<{ runId: string }>();
+  relay.runs.onDidChange((c) => changed.fire({ runId: c.run.id }));
+  relay.onDidChangeHistory((runId) => changed.fire({ runId }));
+  const entries = async () => (relay.runsView ? relay.runsView.entries(false) : []);
+  return {
+    apiVersion: 2,
+    agents: v1.agents,
+    registerProvider: v1.registerProvider,
+    detect: v1.detect,
+    listRuns: async () => (await entries()).map(summary),
+    getRun: async (runId) => {
+      const e = (await entries()).find((x) => x.id === runId);
+      return e && summary(e);
+    },
+    readEvents: async (runId, afterSeq = 0) => relay.runs.get(runId)?.eventsAfter(afterSeq) ?? relay.workspaceHistory()?.readEvents(runId, afterSeq),
+    liveRun: (runId) => v1.getRun(runId),
+    onDidChangeRuns: changed.event,
+  };
+}
+
+export function createApi(relay: Relay): AgentRelayApi {
+  let v2: AgentRelayApiV2 | undefined;
+  const v1: AgentRelayApi = {
     apiVersion: 1,
     agents: () => relay.catalog.all().map((a) => a.id),
     registerProvider: (provider) => relay.registerProvider(provider),
@@ -94,5 +173,7 @@ export function createApi(relay: Relay): AgentRelayApi {
       return run && toHandle(run);
     },
     listRuns: () => relay.runs.all().map(toHandle),
+    getApi: ((version: 1 | 2) => (version === 2 ? (v2 ??= createApiV2(relay, v1)) : v1)) as AgentRelayApi['getApi'],
   };
+  return v1;
 }

@@ -6,6 +6,7 @@ import { showDoctorReport } from './doctor';
 import { agentStatus, askPrompt, pickAgent, runFolder, selectionContext } from './pickers';
 import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
+import { copyAnswer, deleteRun, filterRuns, openRun, rerun, type RunRef } from './runCommands';
 import { startRun } from './runs';
 import { runSettings } from './settings';
 import { inertLabel, inertMessage } from './inertText';
@@ -44,6 +45,13 @@ export const COMMANDS: Record<string, Command> = {
   'agentRelay.cacheActions': cacheActions,
   'agentRelay.openAgentSettings': (_relay, ref?: AgentRef) =>
     vscode.commands.executeCommand('workbench.action.openSettings', agentIdOf(ref) ? `agentRelay.${agentIdOf(ref)}` : 'agentRelay'),
+  'agentRelay.openRun': openRun,
+  'agentRelay.rerun': (relay, ref?: RunRef) => rerun(relay, ref, false),
+  'agentRelay.rerunWithoutCache': (relay, ref?: RunRef) => rerun(relay, ref, true),
+  'agentRelay.copyAnswer': copyAnswer,
+  'agentRelay.deleteRun': deleteRun,
+  'agentRelay.filterRuns': filterRuns,
+  'agentRelay.refreshRuns': (relay) => relay.runsView?.refresh(),
 };
 
 export function registerCommands(relay: Relay): vscode.Disposable[] {
@@ -111,7 +119,8 @@ async function runAgent(relay: Relay, ref?: AgentRef, prompt?: string, args: Run
   return startRun(relay, agent.id, prompt, { folder, context: attach ? context : undefined, showPanel: args.showPanel, noCache: args.noCache }).id;
 }
 
-async function cancelRun(relay: Relay, runId?: string): Promise<void> {
+async function cancelRun(relay: Relay, ref?: RunRef): Promise<void> {
+  const runId = typeof ref === 'string' ? ref : ref?.kind === 'run' ? ref.entry.id : undefined;
   const active = relay.runs.active();
   const target =
     (runId && active.find((r) => r.id === runId)) ||

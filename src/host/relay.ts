@@ -9,12 +9,15 @@ import { ModelTranslator } from '../core/models/modelNames';
 import { ProviderCache } from '../core/providers/providerCache';
 import type { RunServices } from '../core/run/assembly';
 import { AgentCatalog } from '../core/run/catalog';
+import { HistoryStore, type WorkspaceHistory } from '../core/history/historyStore';
+import { HistoryRecorder } from '../core/run/historyRecorder';
 import { RateLimits } from '../core/run/rateLimit';
 import { RunQueue } from '../core/run/runQueue';
 import { RunRegistry } from '../core/run/runRegistry';
 import { ApiKeys } from './apiKeys';
 import { CacheService } from './cacheService';
 import { RunLogs } from './runLogs';
+import type { RunsView } from './runsView';
 import { affectsDetection, agentPathSetting, modelOverrides, queueSettings } from './settings';
 
 /**
@@ -32,19 +35,27 @@ export class Relay implements vscode.Disposable {
   private keysValue: ApiKeys | undefined;
   private translatorValue: ModelTranslator | undefined;
   private registryValue: RunRegistry | undefined;
+  private historyValue: HistoryStore | undefined;
+  private recorderValue: HistoryRecorder | undefined;
   private httpModule: { createHttpProvider: CreateHttpProvider } | undefined;
   readonly detector = new Detector(undefined, (d, ms) => this.logs.root.info(`detect ${d.agentId}: ${d.found ? `${d.path} (${d.foundBy})` : 'not found'} in ${ms} ms`));
   readonly providers = new ProviderCache();
   readonly rateLimits = new RateLimits();
+  /** The Runs view, which activate() makes (commands on runs reach it here). */
+  runsView: RunsView | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when agents, their detections or their settings may have changed (the Agents view listens). */
   readonly onDidChangeAgents = this.changed.event;
+  private readonly historyChanged = new vscode.EventEmitter<string>();
+  /** Fires with a run's id when this window wrote it to the history or deleted it from there. */
+  readonly onDidChangeHistory = this.historyChanged.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.cache = new CacheService(context, () => this.logs.root);
     this.disposables.push(
       this.changed,
+      this.historyChanged,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('agentRelay.models')) this.translatorValue = undefined;
         for (const a of this.catalog.all()) {
@@ -75,9 +86,44 @@ export class Relay implements vscode.Disposable {
     return (this.translatorValue ??= new ModelTranslator(modelOverrides()));
   }
 
-  /** Every run of this window: the single source of truth the panels, views and API read. */
+  /**
+   * Every run of this window: the single source of truth the panels, views and
+   * API read. Finished runs go into the history as they end, and their logs
+   * are read from there: the registry keeps only the newest ten (at most
+   * 16 MB of their text) in memory, for the panels still showing them and for
+   * API callers that just awaited one.
+   */
   get runs(): RunRegistry {
-    return (this.registryValue ??= new RunRegistry({ queue: new RunQueue(queueSettings()) }));
+    if (!this.registryValue) {
+      this.registryValue = new RunRegistry({ queue: new RunQueue(queueSettings()), maxFinished: 10, maxFinishedChars: 16 * 1024 * 1024 });
+      this.recorderValue = new HistoryRecorder(this.registryValue, async () => this.workspaceHistory(), this.logs.root);
+      this.recorderValue.onDidWrite((r) => this.historyChanged.fire(r.id));
+    }
+    return this.registryValue;
+  }
+
+  /** Writes of finished runs into the history (flushed before a window closes). */
+  get recorder(): HistoryRecorder {
+    void this.runs;
+    return this.recorderValue!;
+  }
+
+  /** Deletes a run from this workspace's history; returns whether it was there. */
+  async deleteFromHistory(runId: string): Promise<boolean> {
+    const deleted = (await this.workspaceHistory()?.delete(runId)) ?? false;
+    if (deleted) this.historyChanged.fire(runId);
+    return deleted;
+  }
+
+  /** Every window's and the headless CLI's run history, under the extension's global storage; nothing is read until asked. */
+  get history(): HistoryStore {
+    return (this.historyValue ??= new HistoryStore(this.context.globalStorageUri.fsPath, { logger: this.logs.root }));
+  }
+
+  /** This window's workspace's history; undefined without a folder. */
+  workspaceHistory(): WorkspaceHistory | undefined {
+    const id = this.cache.workspaceId();
+    return id ? this.history.workspace(id) : undefined;
   }
 
   /** What assembling a run needs (core/run/assembly.ts). */
@@ -141,6 +187,9 @@ export class Relay implements vscode.Disposable {
   /** The window is closing: no agent process may outlive it, nothing queued starts; the cache writes its statistics. */
   async dispose(): Promise<void> {
     this.registryValue?.dispose();
+    // The runs just stopped are written before the window goes (VS Code waits a few seconds).
+    await this.recorderValue?.flush().catch(() => undefined);
+    this.recorderValue?.dispose();
     this.providers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     await this.cache.dispose().catch(() => undefined);

@@ -4,7 +4,26 @@ import type { AgentRun } from '../core/run/agentRun';
 import { assertNever, VIEW_TYPE, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
 import { panelHtml, panelResourceRoots } from './panelHtml';
 import type { Relay } from './relay';
-import { canRerun, rerunWithoutCache } from './runs';
+import { canRerun, folderOf, rerunRecord, rerunWithoutCache } from './runs';
+import type { HistoryRecord } from '../core/history/historyRecord';
+
+/** What the panel shows about a run of the history (finished, in this or another window). */
+export function recordInfo(record: HistoryRecord): RunInfo {
+  return {
+    runId: record.id,
+    agentId: record.agentId,
+    agentName: record.agentName,
+    prompt: record.prompt,
+    context: record.context,
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    state: 'finished',
+    canRerun: folderOf(record) !== undefined,
+  };
+}
+
+/** Events go to the webview in messages of at most this many, so a long transcript never makes one huge message. */
+const MAX_EVENTS_PER_MESSAGE = 2000;
 
 /** What the panel shows about a run of the registry. */
 export function runInfo(relay: Relay, run: AgentRun): RunInfo {
@@ -39,17 +58,24 @@ export class RunPanel implements vscode.Disposable {
   private pending: SeqEvent[] = [];
   private flushScheduled = false;
   private bound: AgentRun | undefined;
+  /** When the run is no longer in this window's registry: its record from the history. */
+  private record: HistoryRecord | undefined;
   private rerunning = false;
   private disposed = false;
 
-  /** Opens a new panel for a run of the registry. */
-  static show(relay: Relay, run: AgentRun): RunPanel {
+  /** Opens a panel for a run of the registry or the history (or shows the one already open for it). */
+  static show(relay: Relay, run: { id: string; agentName: string; prompt: string }, opts: { focus?: boolean } = {}): RunPanel {
+    const existing = RunPanel.open.get(run.id);
+    if (existing) {
+      existing.panel.reveal(undefined, !opts.focus);
+      return existing;
+    }
     // New runs join the column where run panels already are, instead of splitting the editor again.
     const column = [...RunPanel.open.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
-      panelTitle(run.label.agentName, run.label.prompt),
-      { viewColumn: column ?? vscode.ViewColumn.Beside, preserveFocus: true },
+      panelTitle(run.agentName, run.prompt),
+      { viewColumn: column ?? vscode.ViewColumn.Beside, preserveFocus: !opts.focus },
       { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri) },
     );
     return new RunPanel(panel, relay, run.id);
@@ -103,11 +129,15 @@ export class RunPanel implements vscode.Disposable {
         if (msg.runId === this.runId) this.bound?.cancel();
         return;
       case 'rerunWithoutCache': {
-        const run = this.bound;
         // Once per click, and only for an answer that really came from the cache: a fresh run is billed.
-        if (!run || msg.runId !== this.runId || this.rerunning || run.outcome?.fromCache !== true) return;
-        this.rerunning = true;
-        rerunWithoutCache(this.relay, run);
+        if (msg.runId !== this.runId || this.rerunning) return;
+        if (this.bound?.outcome?.fromCache === true) {
+          this.rerunning = true;
+          rerunWithoutCache(this.relay, this.bound);
+        } else if (!this.bound && this.record?.cache === 'hit') {
+          this.rerunning = true;
+          rerunRecord(this.relay, this.record, { noCache: true });
+        }
         return;
       }
       default:
@@ -124,15 +154,35 @@ export class RunPanel implements vscode.Disposable {
     }
     const run = this.bound ?? this.relay.runs.get(runId);
     if (!run) {
-      void this.post({ type: 'runUnavailable', runId });
+      void this.showFromHistory(runId, afterSeq);
       return;
     }
     if (!this.bound) this.bind(run);
     this.ready = true;
     this.pending = [];
     void this.post({ type: 'attach', run: runInfo(this.relay, run) });
-    const backlog = run.eventsAfter(afterSeq);
-    if (backlog.length) void this.post({ type: 'events', runId, events: backlog });
+    this.postEvents(runId, run.eventsAfter(afterSeq));
+  }
+
+  /** A run this window no longer holds (finished long ago, or before a reload): its transcript from the history. */
+  private async showFromHistory(runId: string, afterSeq: number): Promise<void> {
+    const history = this.relay.workspaceHistory();
+    const record = await history?.get(runId);
+    const events = record && (await history!.readEvents(runId, afterSeq));
+    if (this.disposed || runId !== this.runId) return;
+    if (!record || !events) {
+      void this.post({ type: 'runUnavailable', runId });
+      return;
+    }
+    this.record = record;
+    this.panel.title = panelTitle(record.agentName, record.prompt);
+    this.ready = true;
+    void this.post({ type: 'attach', run: recordInfo(record) });
+    this.postEvents(runId, events);
+  }
+
+  private postEvents(runId: string, events: readonly SeqEvent[]): void {
+    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_MESSAGE) void this.post({ type: 'events', runId, events: events.slice(i, i + MAX_EVENTS_PER_MESSAGE) });
   }
 
   private bind(run: AgentRun): void {

@@ -13,7 +13,7 @@ export function watchRuns(relay: Relay): vscode.Disposable {
   let active: boolean | undefined;
   const unsubscribe = relay.runs.onDidChange((change) => {
     const { run } = change;
-    if (change.kind === 'added' && change.presentation.showPanel) RunPanel.show(relay, run);
+    if (change.kind === 'added' && change.presentation.showPanel) RunPanel.show(relay, { id: run.id, ...run.label });
     if (change.kind === 'changed' && run.state === 'finished') {
       relay.logs.release(run.id);
       if (run.outcome?.status === 'failed') void reportFailure(relay, run);
@@ -47,8 +47,7 @@ async function reportFailure(relay: Relay, run: AgentRun): Promise<void> {
   if (choice === showDetails) {
     const panel = RunPanel.forRun(run.id);
     if (panel) panel.reveal();
-    else if (relay.runs.get(run.id)) RunPanel.show(relay, run);
-    else relay.logs.show();
+    else RunPanel.show(relay, { id: run.id, ...run.label }, { focus: true });
   } else if (choice === setKey) void vscode.commands.executeCommand('agentRelay.setApiKey', run.agentId);
   else if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', `agentRelay.${run.agentId}`);
 }

@@ -4,6 +4,7 @@ import type { AgentRun } from '../core/run/agentRun';
 import type { AgentEntry } from '../core/run/catalog';
 import { composePrompt, UserInputError, type AttachedContext } from '../core/run/prompt';
 import type { RunSpec } from '../core/run/runSpec';
+import type { HistoryRecord } from '../core/history/historyRecord';
 import type { Relay } from './relay';
 import { agentOptions, agentPathSetting, httpProviderSettings, requestsPerMinute, runSettings } from './settings';
 
@@ -14,6 +15,8 @@ export interface StartRunOptions {
   showPanel?: boolean;
   /** Skip the response-cache lookup (the answer may still be stored). */
   noCache?: boolean;
+  /** The prompt as an earlier run sent it (context already attached), and its context's label: for re-runs from the history. */
+  asSent?: { prompt: string; context?: string };
 }
 
 /** Reads every setting a run of `agent` in `folder` depends on, once, into a RunSpec. */
@@ -22,8 +25,8 @@ export function resolveRunSpec(relay: Relay, agent: AgentEntry, prompt: string, 
   const settings = runSettings(folder);
   const spec: RunSpec = {
     agentId: agent.id,
-    prompt: composePrompt(prompt, opts.context),
-    title: { prompt, context: opts.context && `${opts.context.label}:${opts.context.startLine}-${opts.context.endLine}` },
+    prompt: opts.asSent?.prompt ?? composePrompt(prompt, opts.context),
+    title: { prompt, context: opts.asSent ? opts.asSent.context : opts.context && `${opts.context.label}:${opts.context.startLine}-${opts.context.endLine}` },
     cwd: folder.uri.fsPath,
     scope: folder.uri.toString(),
     timeoutMs: settings.timeoutMs,
@@ -67,8 +70,20 @@ export function canRerun(run: AgentRun): boolean {
   return rerunOf.has(run);
 }
 
-/** Starts the same prompt again, without the cache lookup; undefined when this window did not start the run. */
-export function rerunWithoutCache(relay: Relay, run: AgentRun): AgentRun | undefined {
+/** Starts the same prompt again (by default without the cache lookup); undefined when this window did not start the run. */
+export function rerunWithoutCache(relay: Relay, run: AgentRun, noCache = true): AgentRun | undefined {
   const opts = rerunOf.get(run);
-  return opts ? startRun(relay, run.agentId, run.label.prompt, opts) : undefined;
+  return opts ? startRun(relay, run.agentId, run.label.prompt, { ...opts, noCache }) : undefined;
+}
+
+/** The open workspace folder a run from the history ran in, if this window has it. */
+export function folderOf(record: Pick<HistoryRecord, 'cwd'>): vscode.WorkspaceFolder | undefined {
+  return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file' && f.uri.fsPath === record.cwd);
+}
+
+/** Runs a prompt of the history again, as it was sent, in its folder; undefined when that folder is not open here. */
+export function rerunRecord(relay: Relay, record: HistoryRecord, opts: { noCache?: boolean } = {}): AgentRun | undefined {
+  const folder = folderOf(record);
+  if (!folder) return undefined;
+  return startRun(relay, record.agentId, record.prompt, { folder, showPanel: true, noCache: opts.noCache, asSent: { prompt: record.fullPrompt, context: record.context } });
 }

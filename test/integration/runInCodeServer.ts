@@ -106,8 +106,7 @@ async function main(): Promise<number> {
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-    let settle!: (code: number) => void;
-    const exited = new Promise<number>((r) => (settle = r));
+    let settle: (code: number) => void = () => undefined;
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
       const line = format(...(Array.isArray(args) ? args : [args]));
       process.stdout.write(`${line}\n`);
@@ -116,13 +115,16 @@ async function main(): Promise<number> {
     page.on('pageerror', (err) => process.stderr.write(`[workbench] ${err.message}\n`));
 
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    console.log(`[runner] VS Code ${'1.100.3'} (code-server ${codeServer.version}) at http://127.0.0.1:${port}, Claude Code ${claude.version}`);
+    // One window, two phases: the suite, then (phases.ts) the window reloaded with the tests
+    // of what must survive a reload. Only the second phase reports an exit code.
     const payload = [
       ['extensionDevelopmentPath', remote(root)],
-      ['extensionTestsPath', remote(path.join(root, 'out', 'test', 'integration', 'suite', 'index'))],
+      ['extensionTestsPath', remote(path.join(root, 'out', 'test', 'integration', 'phases'))],
       ['skipWelcome', 'true'],
     ];
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    console.log(`[runner] VS Code ${'1.100.3'} (code-server ${codeServer.version}) at http://127.0.0.1:${port}, Claude Code ${claude.version}`);
+    const exited = new Promise<number>((r) => (settle = r));
     await page.goto(url);
     const timeout = new Promise<number>((r) => setTimeout(() => r(-1), SUITE_TIMEOUT_MS).unref());
     const code = await Promise.race([exited, timeout]);
@@ -131,7 +133,8 @@ async function main(): Promise<number> {
       await page.screenshot({ path: path.join(resultsDir, 'timeout.png') }).catch(() => undefined);
       return 1;
     }
-    return code;
+    if (code !== 0) return code;
+    return 0;
   } catch (err) {
     console.error(`[runner] ${err instanceof Error ? err.stack : String(err)}`);
     console.error(`[runner] code-server output:\n${serverLog.join('')}`);

@@ -15,6 +15,8 @@ export interface HttpAgentSpec {
   apiKeyRequired: boolean;
   /** Environment variable the headless CLI reads the key from. */
   apiKeyEnv: string;
+  /** Environment variable the headless CLI takes the base URL from when --base-url is not given. */
+  baseUrlEnv: string;
 }
 
 /** Settings of one HTTP provider; part of the provider cache key (the API key is not: it is read per request). */
@@ -33,8 +35,8 @@ export interface HttpProviderConfig {
 export type CreateHttpProvider = (id: HttpAgentSpec['id'], config: HttpProviderConfig, apiKey: () => Promise<string | undefined>) => AgentProvider & { dispose(): void };
 
 export const HTTP_AGENTS: readonly HttpAgentSpec[] = [
-  { id: 'anthropic', displayName: 'Anthropic API', defaultBaseUrl: 'https://api.anthropic.com', defaultModel: 'sonnet', apiKeyRequired: true, apiKeyEnv: 'ANTHROPIC_API_KEY' },
-  { id: 'openai', displayName: 'OpenAI-compatible API', defaultBaseUrl: 'https://api.openai.com/v1', defaultModel: 'gpt-5', apiKeyRequired: false, apiKeyEnv: 'OPENAI_API_KEY' },
+  { id: 'anthropic', displayName: 'Anthropic API', defaultBaseUrl: 'https://api.anthropic.com', defaultModel: 'sonnet', apiKeyRequired: true, apiKeyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
+  { id: 'openai', displayName: 'OpenAI-compatible API', defaultBaseUrl: 'https://api.openai.com/v1', defaultModel: 'gpt-5', apiKeyRequired: false, apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
 ];
 
 export function findHttpAgent(id: string): HttpAgentSpec | undefined {

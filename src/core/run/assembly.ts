@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CliAgentSpec } from '../agents/cliAgent';
 import type { AgentProvider, RunRequest } from '../agents/provider';
-import { CachingProvider, cliRunPlan, httpRunPlan, type CacheRunPlan, type WorkspaceCache } from '../cache';
+import { CachingProvider, cliAnswerInputs, cliRunPlan, httpRunPlan, type CacheRunPlan, type WorkspaceCache } from '../cache';
 import { CliAgentProvider } from '../cli/cliProvider';
 import type { CreateHttpProvider } from '../http/httpAgents';
 import type { Detection } from '../locate/cliLocator';
@@ -74,7 +74,7 @@ function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, 
       const cli = spec.cli ?? { pathSettingKey: `agentRelay.${agent.id}.path`, options: {} };
       // Options that cannot be passed safely (a flag-like model, a malformed allow rule) are refused now, before the run queues.
       agent.spec.invocation(spec.prompt, cli.options);
-      const hints: LocateHints = { configuredPath: cli.path, settingIgnoredUntrusted: cli.pathIgnored, settingKey: cli.pathSettingKey };
+      const hints: LocateHints = { configuredPath: cli.path, settingIgnoredUntrusted: cli.pathIgnored, settingKey: cli.pathSettingKey, baseDir: spec.cwd };
       const locate = () => services.detect(agent.spec, spec.scope, hints);
       const config = { path: cli.path, env: cli.options.environment };
       const provider = services.providers.get(spec.scope, agent.id, config, () => new CliAgentProvider(agent.spec, { locate }));
@@ -82,7 +82,7 @@ function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, 
         provider,
         plan: async (request, bypass) => {
           const d = await locate();
-          return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass);
+          return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass, await cliAnswerInputs(agent.spec, request));
         },
       };
     }

@@ -89,6 +89,20 @@ export class RunRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  /** Drops a finished run from memory (the user deleted it); false for a run still queued or running. */
+  forget(id: string): boolean {
+    const run = this.runs.get(id);
+    if (!run || run.isActive) return false;
+    this.runs.delete(id);
+    const i = this.finished.indexOf(run);
+    if (i >= 0) {
+      this.finished.splice(i, 1);
+      this.finishedChars -= run.metrics.logChars;
+    }
+    this.fire({ kind: 'removed', run });
+    return true;
+  }
+
   /** The window is closing: nothing queued starts, every running tree is killed now. */
   dispose(): void {
     this.disposed = true;
