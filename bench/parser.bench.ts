@@ -4,11 +4,13 @@ import { once } from 'node:events';
 import * as readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { ClaudeStreamParser } from '../src/core/agents/claudeStream';
+import { StdoutReader } from '../src/core/cli/stdoutReader';
 import { LineSplitter, parseJsonObject } from '../src/core/stream/jsonLines';
 import { fixture } from '../test/support/fixtures';
 import { interleaved } from './measure';
 
 const CHUNK = 64 * 1024; // a pipe's typical read size
+const SILENT = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** A long partial-messages transcript: the real one's deltas repeated to `targetBytes`. */
 export function bigTranscript(targetBytes: number): Buffer {
@@ -39,15 +41,12 @@ export async function benchParser(rounds = 7, sizeMb = 32) {
 
   const result = await interleaved(rounds, {
     // What a run does: frame lines, parse JSON, turn into normalised events.
+    // (StdoutReader, as a CLI run uses it: the parser's raw-line fast path, then JSON.parse.)
     relay: () => {
       let events = 0;
-      const parser = new ClaudeStreamParser(() => events++);
-      const splitter = new LineSplitter((line) => {
-        const json = parseJsonObject(line);
-        if (json) parser.handle(json);
-      });
-      for (const p of pieces) splitter.push(p);
-      splitter.end();
+      const reader = new StdoutReader(new ClaudeStreamParser(() => events++), SILENT);
+      for (const p of pieces) reader.push(p);
+      reader.end();
       checksum += events;
     },
     // Framing and JSON only, to separate our framing from our event mapping.

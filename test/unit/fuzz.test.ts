@@ -21,22 +21,11 @@ import { OpenAiChatStreamMapper } from '../../src/core/http/openaiChatStream';
 import { guardedMapper, type SseMapper } from '../../src/core/http/sseRun';
 import { nullLogger } from '../../src/core/log';
 import { SseParser } from '../../src/core/stream/sse';
+import { FUZZ_SEED, fuzzCases, rng } from '../support/seeded';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/agent-streams');
-const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-const CASES = Number(process.env.FUZZ_CASES ?? 1500);
-
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = FUZZ_SEED;
+const CASES = fuzzCases(1500);
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

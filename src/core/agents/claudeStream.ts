@@ -20,12 +20,40 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
  * their input is complete. Sub-agent traffic (`parent_tool_use_id` set) is not
  * shown as top-level text.
  */
+/**
+ * The line Claude Code writes for every token: fixed keys in a fixed order
+ * around one JSON string, `parent_tool_use_id` null (top level). Only the
+ * string varies, and the pattern admits exactly JSON's string syntax there, so
+ * a line it matches means what JSON.parse would make of it; the string itself
+ * is still decoded by JSON.parse when it holds escapes. Its two alternatives
+ * start with different characters, so matching is linear.
+ */
+const DELTA_LINE =
+  /^\{"type":"stream_event","event":\{"type":"content_block_delta","index":\d{1,9},"delta":\{"type":"(text_delta","text|thinking_delta","thinking)":"((?:[^"\\\u0000-\u001f]|\\.)*)"\}\},"session_id":"[0-9A-Za-z-]{0,64}","parent_tool_use_id":null,"uuid":"[0-9A-Za-z-]{0,64}"\}$/;
+
 export class ClaudeStreamParser implements StreamParser {
   private readonly streamed = new Set<string>();
   private result: Json | undefined;
   private apiError: string | undefined;
 
   constructor(private readonly emit: EmitEvent) {}
+
+  handleRaw(line: string): boolean {
+    // Cheap refusals first: most other lines differ within the first 60 characters.
+    if (!line.startsWith('{"type":"stream_event","event":{"type":"content_block_delta"')) return false;
+    const m = DELTA_LINE.exec(line);
+    if (!m) return false;
+    let text = m[2];
+    if (text.includes('\\')) {
+      try {
+        text = JSON.parse(`"${text}"`) as string;
+      } catch {
+        return false; // a bad escape: the long way reports it
+      }
+    }
+    if (text) this.emit({ type: m[1].startsWith('text') ? 'text' : 'thinking', text });
+    return true;
+  }
 
   handle(line: Json): void {
     switch (line.type) {

@@ -16,6 +16,12 @@ export interface ProcessEnd {
 export interface StreamParser {
   /** One JSON object from one stdout line. Unknown shapes are ignored, never fatal. */
   handle(line: Record<string, unknown>): void;
+  /**
+   * Optional fast path for the commonest raw line (a text delta), tried before
+   * JSON.parse: handles the line and returns true only when it has exactly the
+   * shape `handle` would see; anything else returns false and goes the long way.
+   */
+  handleRaw?(line: string): boolean;
   /** Decides the outcome: the CLI's terminal event first, the exit code second. */
   finish(end: ProcessEnd): RunOutcome;
 }

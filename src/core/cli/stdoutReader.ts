@@ -37,6 +37,12 @@ export class StdoutReader {
   }
 
   private line(line: string): void {
+    try {
+      if (this.parser.handleRaw?.(line)) return;
+    } catch (err) {
+      if (++this.malformed <= 5) this.logger.warn(`skipped a malformed event (${err instanceof Error ? err.message : String(err)}): ${line.slice(0, 200)}`);
+      return;
+    }
     const json = parseJsonObject(line);
     if (!json) {
       if (++this.strayLines <= 5) this.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
