@@ -7,7 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { benchAgents } from './agents.bench';
 import { benchCache } from './cache.bench';
 import { benchHistory } from './history.bench';
+import { benchPanel } from './panel.bench';
 import { benchParser } from './parser.bench';
+import { benchPipeline } from './pipeline.bench';
 import { benchRuns } from './runs.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
     cache: (await benchCache()) as { summary: string },
     runs: await benchRuns(),
     history: await benchHistory(),
+    pipeline: await benchPipeline(),
+    panel: await benchPanel(),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -97,6 +101,34 @@ async function main(): Promise<void> {
     `| keep ${results.history.write.workload} | ${results.history.write.msPerRun.store} ms vs ${results.history.write.msPerRun.plainWrites} ms for two plain writes | **${results.history.write.ratio.storeVsPlain}×** (atomic, checked, trimmed) |`,
     `| Runs view first load: list ${results.history.read.workload} | ${results.history.read.firstLoadMs.list} ms vs ${results.history.read.firstLoadMs.plainReads} ms reading the files unchecked | **${results.history.read.ratio.listVsPlain}×** |`,
     `| open one run from the history (record and log) | ${results.history.read.openOneRunMs.store} ms vs ${results.history.read.openOneRunMs.plainReads} ms | **${results.history.read.ratio.openVsPlain}×** |`,
+    ``,
+    `## Headless pipeline`,
+    ``,
+    `${results.pipeline.workload}; stdout read and discarded by the benchmark.`,
+    ``,
+    `| variant | time | peak RSS |`,
+    `|---|---|---|`,
+    `| readline + JSON.parse + print the text (baseline) | ${results.pipeline.figures.baseline.ms} ms | ${results.pipeline.figures.baseline.maxRssMB} MB |`,
+    `| \`agent-relay run --agent claude\` | ${results.pipeline.figures.relay.ms} ms | ${results.pipeline.figures.relay.maxRssMB} MB |`,
+    `| \`agent-relay run --agent claude --json\` | ${results.pipeline.figures.relayJson.ms} ms | ${results.pipeline.figures.relayJson.maxRssMB} MB |`,
+    ``,
+    `Baseline time over ours: **${results.pipeline.ratio.baselineVsRelay}×** (${results.pipeline.ratio.baselineVsRelayJson}× with --json; ≥ 1 means at least as fast). Peak memory over the baseline's: **${results.pipeline.extraRssMB.relay} MB** (${results.pipeline.extraRssMB.relayJson} MB with --json; goal ≤ 30 MB).`,
+    ``,
+    `## Run panel (real Chromium)`,
+    ``,
+    `${results.panel.workload}.`,
+    ``,
+    `| measurement | 1 MB answer | 10 MB answer |`,
+    `|---|---|---|`,
+    `| lines / events | ${results.panel.at1MB.lines} / ${results.panel.at1MB.events} | ${results.panel.at10MB.lines} / ${results.panel.at10MB.events} |`,
+    `| longest piece of panel work (a message or a frame) | ${results.panel.at1MB.panelWorkMs.longest} ms | ${results.panel.at10MB.panelWorkMs.longest} ms |`,
+    `| long tasks (> 50 ms) while streaming | ${results.panel.at1MB.longTasks.count} (${results.panel.at1MB.longTasks.totalMs} ms) | ${results.panel.at10MB.longTasks.count} (${results.panel.at10MB.longTasks.totalMs} ms) |`,
+    `| frame time p50 / p95 while streaming | ${results.panel.at1MB.frameMs.p50} / ${results.panel.at1MB.frameMs.p95} ms | ${results.panel.at10MB.frameMs.p50} / ${results.panel.at10MB.frameMs.p95} ms |`,
+    `| DOM nodes at the end / midway | ${results.panel.at1MB.domNodes.atEnd} / ${results.panel.at1MB.domNodes.midway} | ${results.panel.at10MB.domNodes.atEnd} / ${results.panel.at10MB.domNodes.midway} |`,
+    `| JS heap after GC (× the text) | ${results.panel.at1MB.jsHeapMB} MB (${results.panel.at1MB.heapVsText}×) | ${results.panel.at10MB.jsHeapMB} MB (${results.panel.at10MB.heapVsText}×) |`,
+    `| saved state | ${results.panel.at1MB.savedStateBytes} B | ${results.panel.at10MB.savedStateBytes} B |`,
+    ``,
+    `Longest panel work at 10 MB over 1 MB: **${results.panel.ratio.longestWork10MBvs1MB}×** (goal ≤ 1.5).`,
     ``,
     `## Bundle sizes (production)`,
     ``,

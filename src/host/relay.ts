@@ -9,6 +9,7 @@ import { ModelTranslator } from '../core/models/modelNames';
 import { ProviderCache } from '../core/providers/providerCache';
 import type { RunServices } from '../core/run/assembly';
 import { AgentCatalog } from '../core/run/catalog';
+import { noFolderWorkspaceId } from '../core/cache/workspaceId';
 import { HistoryStore, type WorkspaceHistory } from '../core/history/historyStore';
 import { HistoryRecorder } from '../core/run/historyRecorder';
 import { RateLimits } from '../core/run/rateLimit';
@@ -120,10 +121,9 @@ export class Relay implements vscode.Disposable {
     return (this.historyValue ??= new HistoryStore(this.context.globalStorageUri.fsPath, { logger: this.logs.root }));
   }
 
-  /** This window's workspace's history; undefined without a folder. */
-  workspaceHistory(): WorkspaceHistory | undefined {
-    const id = this.cache.workspaceId();
-    return id ? this.history.workspace(id) : undefined;
+  /** This window's workspace's history (windows without a folder share one). */
+  workspaceHistory(): WorkspaceHistory {
+    return this.history.workspace(this.cache.workspaceId() ?? noFolderWorkspaceId());
   }
 
   /** What assembling a run needs (core/run/assembly.ts). */

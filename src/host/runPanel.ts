@@ -4,8 +4,10 @@ import type { AgentRun } from '../core/run/agentRun';
 import { assertNever, VIEW_TYPE, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
 import { panelHtml, panelResourceRoots } from './panelHtml';
 import type { Relay } from './relay';
+import { copyAnswer } from './runCommands';
 import { canRerun, folderOf, rerunRecord, rerunWithoutCache } from './runs';
 import type { HistoryRecord } from '../core/history/historyRecord';
+import { eventBatches } from '../shared/eventBatches';
 
 /** What the panel shows about a run of the history (finished, in this or another window). */
 export function recordInfo(record: HistoryRecord): RunInfo {
@@ -22,8 +24,8 @@ export function recordInfo(record: HistoryRecord): RunInfo {
   };
 }
 
-/** Events go to the webview in messages of at most this many, so a long transcript never makes one huge message. */
-const MAX_EVENTS_PER_MESSAGE = 2000;
+/** Live events are posted at most once a frame: a fast stream costs the webview one message per frame, not one per chunk. */
+const FRAME_MS = 16;
 
 /** What the panel shows about a run of the registry. */
 export function runInfo(relay: Relay, run: AgentRun): RunInfo {
@@ -57,6 +59,7 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   private pending: SeqEvent[] = [];
   private flushScheduled = false;
+  private lastFlush = 0;
   private bound: AgentRun | undefined;
   /** When the run is no longer in this window's registry: its record from the history. */
   private record: HistoryRecord | undefined;
@@ -140,6 +143,9 @@ export class RunPanel implements vscode.Disposable {
         }
         return;
       }
+      case 'copyAnswer':
+        if (msg.runId === this.runId) void copyAnswer(this.relay, msg.runId);
+        return;
       default:
         assertNever(msg);
     }
@@ -182,7 +188,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private postEvents(runId: string, events: readonly SeqEvent[]): void {
-    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_MESSAGE) void this.post({ type: 'events', runId, events: events.slice(i, i + MAX_EVENTS_PER_MESSAGE) });
+    for (const batch of eventBatches(events)) void this.post({ type: 'events', runId, events: batch });
   }
 
   private bind(run: AgentRun): void {
@@ -201,13 +207,17 @@ export class RunPanel implements vscode.Disposable {
     this.pending.push(e);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // One message per burst: everything one stdout chunk produced goes together.
-    setImmediate(() => {
+    // The first event after a quiet spell goes at once; while a stream is fast, once a frame, in bounded messages.
+    const wait = Math.max(0, this.lastFlush + FRAME_MS - Date.now());
+    const flush = () => {
       this.flushScheduled = false;
+      this.lastFlush = Date.now();
       const events = this.pending;
       this.pending = [];
-      if (events.length && this.ready && this.runId) void this.post({ type: 'events', runId: this.runId, events });
-    });
+      if (events.length && this.ready && this.runId) this.postEvents(this.runId, events);
+    };
+    if (wait === 0) setImmediate(flush);
+    else setTimeout(flush, wait);
   }
 
   private post(message: HostToWebview): Thenable<boolean> {

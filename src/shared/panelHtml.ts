@@ -37,13 +37,22 @@ export function renderPanelHtml(p: PanelHtmlParts): string {
   <div id="context"></div>
   <div id="cache" role="note"></div>
 </header>
-<main id="transcript" aria-live="polite"></main>
+<div id="find" role="search" hidden>
+  <input id="find-input" type="text" placeholder="Find" aria-label="Find in the transcript" spellcheck="false">
+  <span id="find-count" aria-live="polite"></span>
+  <button id="find-prev" type="button" title="Previous match (Shift+Enter)" aria-label="Previous match">↑</button>
+  <button id="find-next" type="button" title="Next match (Enter)" aria-label="Next match">↓</button>
+  <button id="find-close" type="button" title="Close (Escape)" aria-label="Close">✕</button>
+</div>
+<main id="transcript" role="log"></main>
 <footer id="footer">
   <span id="status" role="status"></span>
   <span id="duration"></span>
   <span id="tokens"></span>
   <span id="cost"></span>
   <span class="spacer"></span>
+  <button id="find-open" type="button" title="Find in the whole transcript (Ctrl+F)">Find</button>
+  <button id="copy" type="button" title="Copy the whole answer, also the parts not on screen">Copy Answer</button>
   <button id="rerun" type="button" hidden title="Run the same prompt again, without looking in the response cache">Run Again Without Cache</button>
   <button id="cancel" type="button" title="Stop the agent and every process it started">Cancel</button>
 </footer>

@@ -41,14 +41,19 @@ export type WebviewToHost =
   /** Webview → host: the user pressed Cancel. */
   | { type: 'cancel'; runId: string }
   /** Webview → host: the answer came from the cache and the user wants a fresh one. */
-  | { type: 'rerunWithoutCache'; runId: string };
+  | { type: 'rerunWithoutCache'; runId: string }
+  /** Webview → host: put the whole answer on the clipboard (the webview draws only part of it). */
+  | { type: 'copyAnswer'; runId: string };
 
-/** State the webview keeps with `setState`, so a restored panel can redraw and resume. */
+/**
+ * State the webview keeps with `setState`: which run, and where it was
+ * scrolled to (a row and how far into it; none while it follows the end). The
+ * events are not saved: a restored panel asks the host for them again.
+ */
 export interface PanelState {
   runId: string;
-  lastSeq: number;
   run?: RunInfo;
-  transcript: import('./transcript').Transcript;
+  anchor?: { row: number; delta: number };
 }
 
 export const VIEW_TYPE = 'agentRelay.run';

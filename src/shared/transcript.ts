@@ -1,10 +1,13 @@
 // What the run panel shows, as plain data: a pure reducer over agent events.
-// The webview renders it; it is also what the webview saves with setState.
+// The webview renders it. Text is kept in chunks (textChunks.ts) so a huge
+// answer is never one string the panel has to copy or redraw.
 import type { AgentEvent, CacheEvent, RunOutcome } from '../core/agents/events';
+import { appendText, chunkedText, wholeText, type ChunkedText } from './textChunks';
+
+export type TextItem = { kind: 'text' | 'thinking'; body: ChunkedText };
 
 export type TranscriptItem =
-  | { kind: 'text'; text: string }
-  | { kind: 'thinking'; text: string }
+  | TextItem
   | { kind: 'tool'; id: string; name: string; input: unknown; result?: { output: string; isError: boolean } }
   | { kind: 'notice'; message: string }
   | { kind: 'error'; message: string };
@@ -46,10 +49,10 @@ export function applyEvent(t: Transcript, e: AgentEvent): number {
     case 'text':
     case 'thinking':
       if (last && last.kind === e.type) {
-        last.text += e.text;
+        appendText(last.body, e.text);
         return t.items.length - 1;
       }
-      return t.items.push({ kind: e.type, text: e.text }) - 1;
+      return t.items.push({ kind: e.type, body: chunkedText(e.text) }) - 1;
     case 'tool-use':
       return t.items.push({ kind: 'tool', id: e.id, name: e.name, input: e.input }) - 1;
     case 'tool-result': {
@@ -83,6 +86,34 @@ export function applyEvent(t: Transcript, e: AgentEvent): number {
       return -1;
     default:
       return -1;
+  }
+}
+
+/** An item's whole text: a text or thinking item's, a notice's or error's message, a tool call's summary, input and output. */
+export function itemText(item: TranscriptItem): string {
+  switch (item.kind) {
+    case 'text':
+    case 'thinking':
+      return wholeText(item.body);
+    case 'tool':
+      return [toolSummary(item.name, item.input), stringify(item.input), item.result?.output ?? ''].join('\n');
+    default:
+      return item.message;
+  }
+}
+
+/** The answer: every text item's text, as the agent sent it. */
+export function answerText(t: Transcript): string {
+  return t.items.map((i) => (i.kind === 'text' ? wholeText(i.body) : '')).join('');
+}
+
+/** A tool's input as the panel shows it. */
+export function stringify(value: unknown): string {
+  if (value === undefined) return '';
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  } catch {
+    return String(value);
   }
 }
 

@@ -1,6 +1,7 @@
 import { assertNever, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
 import { applyEvent, emptyTranscript, formatCacheBadge, formatFooter, formatQueued, type Transcript } from '../shared/transcript';
 import type { SeqEvent } from '../core/agents/events';
+import { FindBar } from './findBar';
 import { TranscriptView } from './transcriptView';
 
 interface VsCodeApi {
@@ -13,37 +14,32 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const $ = (id: string) => document.getElementById(id)!;
 const view = new TranscriptView($('transcript'));
+const find = new FindBar(view, $('find'), $('find-input') as HTMLInputElement, $('find-count'));
 const cancelButton = $('cancel') as HTMLButtonElement;
 const rerunButton = $('rerun') as HTMLButtonElement;
+const copyButton = $('copy') as HTMLButtonElement;
 
-// Restored state (panel hidden and shown again, or the window reloaded): redraw, then resume.
+// A restored panel (hidden and shown again, or after a reload) keeps only which
+// run it shows and where it was scrolled to: the host sends the events again,
+// from the run or from the history, so the saved state stays a few hundred bytes.
 const saved = vscode.getState();
 let run: RunInfo | undefined = saved?.run;
 let runId: string | undefined = saved?.runId ?? (document.body.dataset.runId || undefined);
-let lastSeq = saved?.lastSeq ?? 0;
-let transcript: Transcript = saved?.transcript ?? emptyTranscript();
+let lastSeq = 0;
+let transcript: Transcript = emptyTranscript();
 let unavailable = false;
+if (saved?.anchor) view.restore(saved.anchor);
 
-// Events are applied to the model at once but drawn once per animation frame,
-// so a burst of thousands of chunks costs one layout, not thousands.
-const dirty = new Set<number>();
-let frameRequested = false;
+let chromeRequested = false;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
-function scheduleDraw(): void {
-  if (frameRequested) return;
-  frameRequested = true;
-  requestAnimationFrame(draw);
-}
-
-function draw(): void {
-  frameRequested = false;
-  const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
-  view.render(transcript, dirty);
-  dirty.clear();
-  drawChrome();
-  if (atBottom) window.scrollTo(0, document.body.scrollHeight);
-  scheduleSave();
+function scheduleChrome(): void {
+  if (chromeRequested) return;
+  chromeRequested = true;
+  requestAnimationFrame(() => {
+    chromeRequested = false;
+    drawChrome();
+  });
 }
 
 function drawChrome(): void {
@@ -62,30 +58,35 @@ function drawChrome(): void {
   $('cost').textContent = f.cost;
   cancelButton.hidden = Boolean(transcript.outcome) || unavailable;
   rerunButton.hidden = !(transcript.outcome?.fromCache && run?.canRerun) || unavailable;
+  copyButton.disabled = !transcript.items.some((i) => i.kind === 'text');
 }
 
-/** setState is not free with big transcripts: at most twice a second, and at the end. */
+/** The saved state is small, but not written on every frame. */
 function scheduleSave(): void {
   if (saveTimer !== undefined) return;
-  const delay = transcript.outcome ? 0 : 500;
   saveTimer = setTimeout(() => {
     saveTimer = undefined;
-    if (runId) vscode.setState({ runId, lastSeq, run, transcript });
-  }, delay);
+    if (runId) vscode.setState({ runId, run, anchor: view.anchor() });
+  }, 250);
 }
 
 function onEvents(events: SeqEvent[]): void {
+  const dirty = new Set<number>();
   for (const e of events) {
     if (e.seq <= lastSeq) continue; // already have it (a replay overlapping the live stream)
     if (e.seq !== lastSeq + 1) {
       // A gap: something was posted while we could not receive it. Ask again.
       vscode.postMessage({ type: 'ready', runId, afterSeq: lastSeq });
-      return;
+      break;
     }
     lastSeq = e.seq;
     dirty.add(applyEvent(transcript, e.event));
   }
-  scheduleDraw();
+  dirty.delete(-1);
+  view.sync(transcript, dirty);
+  find.invalidate();
+  scheduleChrome();
+  scheduleSave();
 }
 
 window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
@@ -99,12 +100,13 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       }
       run = data.run;
       runId = data.run.runId;
-      scheduleDraw();
+      scheduleChrome();
+      scheduleSave();
       return;
     case 'state':
       if (data.run.runId === runId) {
         run = data.run;
-        scheduleDraw();
+        scheduleChrome();
       }
       return;
     case 'events':
@@ -112,11 +114,17 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       return;
     case 'runUnavailable':
       unavailable = true;
-      scheduleDraw();
+      scheduleChrome();
       return;
     default:
       assertNever(data);
   }
+});
+
+window.addEventListener('scroll', scheduleSave, { passive: true });
+document.addEventListener('keydown', (e) => {
+  // End (outside the find box) follows the end of the transcript again.
+  if (e.key === 'End' && (e.ctrlKey || e.metaKey || !(e.target instanceof HTMLInputElement))) view.virtualList.scrollToEnd();
 });
 
 cancelButton.addEventListener('click', () => {
@@ -132,9 +140,19 @@ rerunButton.addEventListener('click', () => {
   vscode.postMessage({ type: 'rerunWithoutCache', runId });
 });
 
+// The whole answer, also the parts not drawn: the host copies it from the run's events with VS Code's
+// clipboard, which works the same on the desktop, in a browser and over a remote connection.
+copyButton.addEventListener('click', () => {
+  if (!runId) return;
+  vscode.postMessage({ type: 'copyAnswer', runId });
+  copyButton.textContent = 'Copied';
+  setTimeout(() => (copyButton.textContent = 'Copy Answer'), 1500);
+});
+
+$('find-open').addEventListener('click', () => find.open());
+
 // The footer's clock ticks while the run is live.
 setInterval(() => !transcript.outcome && !unavailable && run?.state === 'running' && drawChrome(), 1000);
 
-view.render(transcript, []);
 drawChrome();
-vscode.postMessage({ type: 'ready', runId, afterSeq: lastSeq });
+vscode.postMessage({ type: 'ready', runId, afterSeq: 0 });

@@ -1,20 +1,18 @@
 // The run panel's webview bundle in real Chromium, outside VS Code: the exact
 // HTML the host builds, with a stand-in for acquireVsCodeApi, so the resume
-// protocol, restore from saved state and rendering can be checked directly.
+// protocol, restore after a reload, rendering and the virtualised transcript
+// (find, copy, scrolling) can be checked directly.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
+import type * as http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import type { AgentEvent, SeqEvent } from '../../src/core/agents/events';
-import { renderPanelHtml } from '../../src/shared/panelHtml';
-import type { HostToWebview, PanelState, RunInfo, WebviewToHost } from '../../src/shared/protocol';
+import type { PanelState, RunInfo } from '../../src/shared/protocol';
+import { bigAnswer } from '../support/bigAnswer';
 import { launchChromium } from '../support/chromium';
+import { openPanel, PANEL_RUN_ID, panelServer } from '../support/panelPage';
 import { waitFor } from '../support/processes';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const RUN = 'run-1234';
+const RUN = PANEL_RUN_ID;
 const INFO: RunInfo = { runId: RUN, agentId: 'claude', agentName: 'Claude Code', prompt: 'Explain', createdAt: Date.now(), startedAt: Date.now(), state: 'running' };
 
 function seq(events: AgentEvent[], from = 1): SeqEvent[] {
@@ -29,52 +27,20 @@ describe('run panel webview in Chromium', function () {
   let page: Page;
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (url === '/favicon.ico') return res.writeHead(204).end();
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        return res.end(renderPanelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/panel.js`, styleUri: `${origin}/media/panel.css`, nonce: 'bm9uY2U=', runId: RUN }));
-      }
-      let body: Buffer;
-      try {
-        body = readFileSync(path.join(ROOT, path.normalize(url).replace(/^(\.\.[/\\])+/, '')));
-      } catch {
-        return res.writeHead(404).end();
-      }
-      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-      res.end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, origin } = await panelServer());
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     server?.close();
   });
-  afterEach(async () => page?.close());
+  afterEach(async () => page?.context().close());
 
   /** Opens the panel with an optional saved state; returns helpers to talk to it as the host would. */
   async function open(state?: PanelState) {
-    page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.addInitScript(`
-      window.__sent = [];
-      window.__state = ${JSON.stringify(state ?? null)};
-      window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__sent.push(m),
-        getState: () => window.__state ?? undefined,
-        setState: (s) => { window.__state = s; },
-      });`);
-    await page.goto(origin);
-    const sent = () => page.evaluate('window.__sent') as Promise<WebviewToHost[]>;
-    const post = (msg: HostToWebview) => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
-    const text = (sel = '#transcript') => page.evaluate(`document.querySelector(${JSON.stringify(sel)}).innerText`) as Promise<string>;
-    const settle = () => page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
-    return { sent, post, text, settle, errors };
+    const opened = await openPanel(browser, origin, state);
+    page = opened.page;
+    return opened.w;
   }
 
   it('says ready with the run id and seq 0, then renders events in order, dropping duplicates', async () => {
@@ -102,7 +68,7 @@ describe('run panel webview in Chromium', function () {
     assert.equal(await w.text(), 'ab');
   });
 
-  it('restores a saved transcript at once and resumes after its last seq', async () => {
+  it('a restored panel saves only its run and place, asks for every event again, and shows them', async () => {
     const first = await open();
     await first.post({ type: 'attach', run: INFO });
     await first.post({
@@ -112,26 +78,37 @@ describe('run panel webview in Chromium', function () {
     });
     await first.settle();
     // (waitForFunction would need eval, which the panel's CSP rightly forbids.)
-    assert.ok(await waitFor(async () => (await page.evaluate('window.__state?.lastSeq')) === 3, 30_000), 'state was not saved');
+    assert.ok(await waitFor(async () => (await page.evaluate('window.__state?.runId')) === RUN, 30_000), 'state was not saved');
     const saved = (await page.evaluate('window.__state')) as PanelState;
+    assert.deepEqual(Object.keys(saved).sort(), ['anchor', 'run', 'runId'].filter((k) => k in saved).sort());
+    assert.ok(JSON.stringify(saved).length < 1024, `saved state of ${JSON.stringify(saved).length} bytes`);
     await page.close();
 
     const w = await open(saved);
     await w.settle();
-    assert.match(await w.text(), /Before\s+✓Bash: echo hi/);
-    assert.deepEqual(await w.sent(), [{ type: 'ready', runId: RUN, afterSeq: 3 }]);
-    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'text', text: 'after.' }, { type: 'done', outcome: { status: 'succeeded', durationMs: 1500 } }], 4) });
+    assert.deepEqual(await w.sent(), [{ type: 'ready', runId: RUN, afterSeq: 0 }]);
+    await w.post({ type: 'attach', run: INFO });
+    await w.post({
+      type: 'events',
+      runId: RUN,
+      events: seq([
+        { type: 'text', text: 'Before ' },
+        { type: 'tool-use', id: 't1', name: 'Bash', input: { command: 'echo hi' } },
+        { type: 'tool-result', toolUseId: 't1', output: 'hi', isError: false },
+        { type: 'text', text: 'after.' },
+        { type: 'done', outcome: { status: 'succeeded', durationMs: 1500 } },
+      ]),
+    });
     await w.settle();
-    assert.match(await w.text(), /after\.$/);
+    assert.match(await w.text(), /Before\s+✓Bash: echo hi\s+after\.$/);
     assert.equal(await w.text('#status'), 'Done');
     assert.equal(await page.locator('#cancel').isVisible(), false);
   });
 
-  it('after a reload without its run, keeps what it had and says the run ended', async () => {
-    const w = await open({ runId: RUN, lastSeq: 1, run: INFO, transcript: { items: [{ kind: 'text', text: 'kept' }] } });
+  it('after a reload the host no longer has the run for: it says the run ended', async () => {
+    const w = await open({ runId: RUN, run: INFO });
     await w.post({ type: 'runUnavailable', runId: RUN });
     await w.settle();
-    assert.equal(await w.text(), 'kept');
     assert.equal(await w.text('#status'), 'Ended when the window reloaded');
     assert.equal(await page.locator('#cancel').isVisible(), false);
   });
@@ -178,6 +155,7 @@ describe('run panel webview in Chromium', function () {
     });
     await w.settle();
     await page.click('details.tool summary');
+    await w.settle(); // the opened call is drawn again with its body
     assert.equal(await page.locator('#transcript img, #transcript script, #transcript b, #transcript a[href^="javascript"]').count(), 0);
     assert.match(await w.text(), /<img src=x onerror=/);
     assert.match(await w.text(), /<script>window.__pwned=5<\/script>/);
@@ -207,8 +185,125 @@ describe('run panel webview in Chromium', function () {
     const parts = Array.from({ length: 20_000 }, (_, i) => (i % 50 === 49 ? `w${i}\n\n` : `w${i} `));
     await w.post({ type: 'events', runId: RUN, events: seq(parts.map((text) => ({ type: 'text', text }))) });
     await w.settle();
+    // Only rows near the viewport are drawn; what is drawn is the end, in order, and Copy Answer has it all.
     const shown = (await w.text()).replace(/\s+/g, ' ').trim();
-    assert.equal(shown, parts.join('').replace(/\s+/g, ' ').trim());
+    assert.ok(parts.join('').replace(/\s+/g, ' ').trim().endsWith(shown), 'the drawn rows are not the end of the answer, in order');
+    assert.match(shown, /w19999$/);
     assert.deepEqual(w.errors, []);
+  });
+});
+
+describe('run panel webview with a transcript of 100,000 lines', function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let server: http.Server;
+  let origin: string;
+  let page: Page;
+  let w: Awaited<ReturnType<typeof openPanel>>["w"];
+  const answer = bigAnswer({ lines: 100_000 });
+
+  before(async () => {
+    ({ server, origin } = await panelServer());
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  beforeEach(async () => {
+    ({ page, w } = await openPanel(browser, origin));
+    await w.post({ type: 'attach', run: { ...INFO, state: 'finished' } });
+    await w.postAll(seq(answer.events));
+    await w.settle();
+  });
+  afterEach(async () => page?.context().close());
+
+  const nodes = () => page.evaluate('document.getElementsByTagName("*").length') as Promise<number>;
+  const scrollY = () => page.evaluate('window.scrollY') as Promise<number>;
+  /** The first drawn line at the viewport's top, as text. */
+  const topText = () =>
+    page.evaluate(`(() => {
+      const header = document.getElementById('header').getBoundingClientRect().bottom;
+      const el = document.elementFromPoint(40, Math.max(header, 0) + 12);
+      return el ? el.textContent.slice(0, 80) : '';
+    })()`) as Promise<string>;
+
+  it('draws a few thousand nodes at most, follows the end, and scrolling to the top shows the first line', async () => {
+    assert.ok((await nodes()) < 5000, `${await nodes()} DOM nodes`);
+    assert.match(await w.text(), /step 19; ?\s*$|step 19/);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await w.settle();
+    await w.settle();
+    assert.match(await w.text(), /^Section 0/);
+    assert.ok((await nodes()) < 5000, `${await nodes()} DOM nodes at the top`);
+  });
+
+  it('finds a word in a part never drawn, scrolls to it and highlights it', async () => {
+    const needle = answer.needle(Math.floor(answer.sections / 3));
+    assert.doesNotMatch(await w.text(), new RegExp(needle), 'the needle is drawn already');
+    await page.keyboard.press('Control+f');
+    await page.keyboard.type(needle);
+    assert.ok(await waitFor(async () => (await w.text('#find-count')) === '1 of 1', 10_000), `the counter says ${await w.text('#find-count')}`);
+    assert.ok(
+      await waitFor(async () => (await page.evaluate('CSS.highlights.get("relay-find") ? [...CSS.highlights.get("relay-find")][0].toString() : ""')) === needle, 10_000),
+      'the match is not highlighted',
+    );
+    const rect = (await page.evaluate('(() => { const r = [...CSS.highlights.get("relay-find")][0].getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; })()')) as { top: number; bottom: number };
+    const height = (await page.evaluate('window.innerHeight')) as number;
+    assert.ok(rect.top >= 0 && rect.bottom <= height, `the match is at ${rect.top}-${rect.bottom} of ${height}`);
+    assert.match(await w.text(), new RegExp(needle));
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#find').isVisible(), false);
+  });
+
+  it('Copy Answer asks the host for the whole answer, once per click', async () => {
+    await page.click('#copy');
+    assert.deepEqual((await w.sent()).filter((m) => m.type === 'copyAnswer'), [{ type: 'copyAnswer', runId: RUN }]);
+    assert.equal(await w.text('#copy'), 'Copied');
+  });
+
+  it('streaming while the user has scrolled up does not move their view', async () => {
+    const live = await openPanel(browser, origin);
+    const p2 = live.page;
+    await live.w.post({ type: 'attach', run: INFO });
+    const half = Math.floor(answer.events.length / 2);
+    await live.w.postAll(seq(answer.events.slice(0, half - 2)));
+    await live.w.settle();
+    await p2.evaluate('window.scrollTo(0, document.documentElement.scrollHeight / 3)');
+    await live.w.settle();
+    await live.w.settle();
+    const y = (await p2.evaluate('window.scrollY')) as number;
+    const before = (await p2.evaluate('document.elementFromPoint(40, 200)?.textContent?.slice(0, 80) ?? ""')) as string;
+    await live.w.postAll(seq(answer.events.slice(half - 2), half - 1));
+    await live.w.settle();
+    await live.w.settle();
+    assert.equal(await p2.evaluate('window.scrollY'), y, 'the view moved');
+    assert.equal(await p2.evaluate('document.elementFromPoint(40, 200)?.textContent?.slice(0, 80) ?? ""'), before);
+    await p2.context().close();
+  });
+
+  it('restored after a reload, it draws the same place of the same transcript from what the host sends', async () => {
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight / 2)');
+    await w.settle();
+    await w.settle();
+    const y = await scrollY();
+    const before = await topText();
+    assert.ok(before.trim().length > 0, 'nothing at the top of the viewport');
+    assert.ok(await waitFor(async () => ((await page.evaluate('window.__state?.anchor?.row ?? -1')) as number) > 0, 10_000), 'the place was not saved');
+    const saved = (await page.evaluate('window.__state')) as PanelState;
+    assert.ok(JSON.stringify(saved).length < 4096, `saved state of ${JSON.stringify(saved).length} bytes`);
+    const again = await openPanel(browser, origin, saved);
+    assert.deepEqual(await again.w.sent(), [{ type: 'ready', runId: RUN, afterSeq: 0 }]);
+    await again.w.post({ type: 'attach', run: { ...INFO, state: 'finished' } });
+    await again.w.postAll(seq(answer.events));
+    await again.w.settle();
+    await again.w.settle();
+    // The same row at the same place in the viewport (the scroll offset itself may differ: rows above it not drawn in this page are estimates).
+    assert.ok(((await again.page.evaluate('window.scrollY')) as number) > 0, `not scrolled (it was at ${y})`);
+    const p1 = page;
+    page = again.page;
+    assert.equal(await topText(), before);
+    page = p1;
+    await again.page.context().close();
   });
 });

@@ -29,16 +29,58 @@ describe('AgentRun', () => {
     const outcome = await run.start();
     assert.equal(outcome.status, 'succeeded');
     assert.deepEqual(states, ['running', 'finished']);
-    assert.deepEqual(seen, [1, 2, 3]);
+    // The two deltas of one turn are one event (see the coalescing test below).
+    assert.deepEqual(seen, [1, 2]);
     const all = run.eventsAfter(0);
+    assert.deepEqual(all[0].event, { type: 'text', text: 'ab' });
     assert.equal(all[all.length - 1].event.type, 'done');
-    assert.deepEqual(run.eventsAfter(2).map((e) => e.seq), [3]);
-    assert.deepEqual(run.eventsAfter(3), []);
-    assert.equal(run.lastSeq, 3);
+    assert.deepEqual(run.eventsAfter(1).map((e) => e.seq), [2]);
+    assert.deepEqual(run.eventsAfter(2), []);
+    assert.equal(run.lastSeq, 2);
     assert.equal(run.metrics.textChars, 2);
     assert.ok(run.metrics.firstOutputMs !== undefined);
     assert.equal(run.record.state, 'finished');
     assert.ok(run.record.startedAt! >= run.record.createdAt && run.record.finishedAt! >= run.record.startedAt!);
+  });
+
+  it('coalesces the text deltas of one turn into one event, without ever renumbering one', async () => {
+    const turn = () => new Promise((r) => setImmediate(r));
+    let midway: number[] = [];
+    const big = 'y'.repeat(40 * 1024);
+    const provider = scripted(async ({ emit }) => {
+      emit({ type: 'text', text: 'Hel' });
+      emit({ type: 'text', text: 'lo' });
+      emit({ type: 'thinking', text: 'hmm' }); // another kind: a new event
+      emit({ type: 'thinking', text: '…' });
+      emit({ type: 'tool-use', id: 't', name: 'Read', input: {} }); // anything else ends the text before it
+      emit({ type: 'text', text: 'a' });
+      await turn();
+      emit({ type: 'text', text: 'b' }); // the next turn: a new event
+      // Asking for the log mid-turn gives what has arrived, numbered for good.
+      midway = run.eventsAfter(0).map((e) => e.seq);
+      emit({ type: 'text', text: 'c' });
+      emit({ type: 'text', text: big });
+      emit({ type: 'text', text: big }); // past 64 KB in one event: a new one
+      return ok();
+    });
+    const run = new AgentRun(provider, REQUEST);
+    const live: Array<[number, string]> = [];
+    run.onEvent((e) => live.push([e.seq, e.event.type === 'text' || e.event.type === 'thinking' ? e.event.text.slice(0, 5) : e.event.type]));
+    await run.start();
+    assert.deepEqual(midway, [1, 2, 3, 4, 5]);
+    assert.deepEqual(live, [
+      [1, 'Hello'],
+      [2, 'hmm…'],
+      [3, 'tool-use'],
+      [4, 'a'],
+      [5, 'b'],
+      [6, 'cyyyy'],
+      [7, 'yyyyy'],
+      [8, 'done'],
+    ]);
+    assert.deepEqual(run.eventsAfter(0).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(run.eventsAfter(0).map((e) => (e.event.type === 'text' ? e.event.text : '')).join(''), `Helloabc${big}${big}`);
+    assert.equal(run.metrics.events, 11, 'metrics count what the provider emitted (and done)');
   });
 
   it('start() twice starts the provider once', async () => {

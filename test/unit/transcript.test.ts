@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { applyEvent, emptyTranscript, formatFooter, toolSummary } from '../../src/shared/transcript';
+import { answerText, applyEvent, emptyTranscript, formatFooter, itemText, toolSummary } from '../../src/shared/transcript';
 
 describe('transcript model', () => {
   it('merges text deltas and reports which item changed', () => {
@@ -10,7 +10,8 @@ describe('transcript model', () => {
     assert.equal(applyEvent(t, { type: 'tool-use', id: 't1', name: 'Bash', input: { command: 'ls' } }), 1);
     assert.equal(applyEvent(t, { type: 'text', text: 'After' }), 2);
     assert.equal(applyEvent(t, { type: 'tool-result', toolUseId: 't1', output: 'a\nb', isError: false }), 1);
-    assert.deepEqual(t.items[0], { kind: 'text', text: 'Hello' });
+    assert.equal(itemText(t.items[0]), 'Hello');
+    assert.equal(answerText(t), 'HelloAfter');
     assert.deepEqual(t.items[1], { kind: 'tool', id: 't1', name: 'Bash', input: { command: 'ls' }, result: { output: 'a\nb', isError: false } });
     assert.equal(t.model, 'm');
   });

@@ -103,6 +103,7 @@ export class CachingProvider implements AgentProvider {
     // then it cannot be stored and need not be held in memory a second time.
     // The estimate counts characters, a lower bound of the encoded size.
     let events: AgentEvent[] | undefined = [];
+    const ownText = new WeakSet<AgentEvent>();
     let estimate = 0;
     const outcome = await this.inner.run(request, {
       ...ctx,
@@ -110,7 +111,16 @@ export class CachingProvider implements AgentProvider {
         if (events && isReplayable(e)) {
           estimate += e.type === 'text' || e.type === 'thinking' ? e.text.length : JSON.stringify(e).length;
           if (estimate > policy.maxEntryBytes) events = undefined;
-          else events.push(e);
+          else if (e.type === 'text' || e.type === 'thinking') {
+            // Consecutive deltas are kept as one event of our own (the emitted ones are shared with the run).
+            const last = events[events.length - 1];
+            if (last && last.type === e.type && ownText.has(last)) last.text += e.text;
+            else {
+              const own = { type: e.type, text: e.text };
+              ownText.add(own);
+              events.push(own);
+            }
+          } else events.push(e);
         }
         ctx.emit(e);
       },

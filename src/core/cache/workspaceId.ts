@@ -66,3 +66,8 @@ export function workspaceId(location: WorkspaceLocation): string | undefined {
 export function isWorkspaceId(s: string): boolean {
   return /^[0-9a-f]{32}$/.test(s);
 }
+
+/** The id of a window without a folder: its runs still have a history, one shared by every such window. */
+export function noFolderWorkspaceId(): string {
+  return createHash('sha256').update('agent-relay/workspace-id/v1\0no-folder').digest('hex').slice(0, 32);
+}

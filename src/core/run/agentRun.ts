@@ -66,6 +66,9 @@ export class AgentRun {
   private startedAtValue: number | undefined;
   private finishedAtValue: number | undefined;
   private readonly log: SeqEvent[] = [];
+  /** Text (or thinking) deltas that arrived in this turn of the event loop, not yet in the log. */
+  private pendingText: { type: 'text' | 'thinking'; parts: string[]; chars: number; at: number } | undefined;
+  private flushScheduled = false;
   private readonly listeners = new Set<EventListener>();
   private readonly stateListeners = new Set<StateListener>();
   private readonly cleanups: Array<() => void> = [];
@@ -118,6 +121,7 @@ export class AgentRun {
   }
 
   get lastSeq(): number {
+    this.flushText();
     return this.log.length ? this.log[this.log.length - 1].seq : 0;
   }
 
@@ -137,6 +141,7 @@ export class AgentRun {
 
   /** Events with a sequence number greater than `seq` (0 = all). */
   eventsAfter(seq: number): SeqEvent[] {
+    this.flushText();
     // seq n lives at index n-1: sequence numbers are dense and start at 1.
     return this.log.slice(Math.max(0, seq));
   }
@@ -191,14 +196,52 @@ export class AgentRun {
     this.killProcess?.();
   }
 
+  /**
+   * Adds an event to the log. Consecutive text (or thinking) deltas that
+   * arrive in one turn of the event loop (one chunk of stdout or of an HTTP
+   * stream) become one event, up to MAX_COALESCED characters: a long answer
+   * is a few thousand events instead of hundreds of thousands, each with its
+   * own objects. Sequence numbers stay dense and an event never changes once
+   * numbered, so resuming after a seq is unaffected; the delay is one turn.
+   */
   private append(event: AgentEvent): void {
     if (this.stateValue === 'finished') return; // nothing after done
-    const entry: SeqEvent = { seq: this.log.length + 1, at: this.startedAtValue === undefined ? 0 : this.now() - this.startedAtValue, event };
-    this.log.push(entry);
+    const at = this.startedAtValue === undefined ? 0 : this.now() - this.startedAtValue;
     this.metrics.events++;
     if (event.type === 'text') this.metrics.textChars += event.text.length;
     this.metrics.logChars += event.type === 'text' || event.type === 'thinking' ? event.text.length : event.type === 'tool-result' ? event.output.length + 64 : 128;
-    if (this.metrics.firstOutputMs === undefined && (event.type === 'text' || event.type === 'tool-use')) this.metrics.firstOutputMs = entry.at;
+    if (this.metrics.firstOutputMs === undefined && (event.type === 'text' || event.type === 'tool-use')) this.metrics.firstOutputMs = at;
+    if (event.type === 'text' || event.type === 'thinking') {
+      const p = this.pendingText;
+      if (p && (p.type !== event.type || p.chars + event.text.length > MAX_COALESCED)) this.flushText();
+      if (this.pendingText) {
+        this.pendingText.parts.push(event.text);
+        this.pendingText.chars += event.text.length;
+      } else {
+        this.pendingText = { type: event.type, parts: [event.text], chars: event.text.length, at };
+      }
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flushText();
+        });
+      }
+      return;
+    }
+    this.flushText();
+    this.push({ seq: this.log.length + 1, at, event });
+  }
+
+  private flushText(): void {
+    const p = this.pendingText;
+    if (!p) return;
+    this.pendingText = undefined;
+    this.push({ seq: this.log.length + 1, at: p.at, event: { type: p.type, text: p.parts.length === 1 ? p.parts[0] : p.parts.join('') } });
+  }
+
+  private push(entry: SeqEvent): void {
+    this.log.push(entry);
     for (const l of this.listeners) safely(() => l(entry), this.logger);
   }
 
@@ -250,6 +293,9 @@ export class AgentRun {
     for (const l of this.stateListeners) safely(() => l(this), this.logger);
   }
 }
+
+/** The most text one coalesced event holds (a message to the panel stays small). */
+const MAX_COALESCED = 64 * 1024;
 
 function safely(fn: () => void, logger: Logger): void {
   try {

@@ -48,6 +48,27 @@ describe('the run panel', () => {
     await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
   });
 
+  it('a long answer: the panel draws a bounded part of it, and Copy Answer puts all of it on the clipboard', async function () {
+    requireBrowser(this);
+    this.timeout(300_000);
+    await closeAllEditors();
+    const paragraphs = 3000;
+    const runId = await runAgent(`LONG_OUTPUT:${paragraphs}`);
+    const run = (await api()).getRun(runId)!;
+    assert.equal((await within(run.done, 240_000, 'the long run did not finish')).status, 'succeeded');
+    await browser.waitForText(runId, (t) => t === 'Done', 60_000, '#status');
+    const answer = Array.from({ length: paragraphs }, (_, i) => `Line ${i + 1}: the quick brown fox.\n\n`).join('');
+    const nodes = (await browser.evaluate(runId, 'document.getElementsByTagName("*").length')) as number;
+    assert.ok(nodes < 5000, `the panel holds ${nodes} DOM nodes for ${paragraphs} paragraphs`);
+    await browser.waitForText(runId, (t) => t.includes(`Line ${paragraphs}: the quick brown fox.`));
+    await vscode.env.clipboard.writeText('');
+    await browser.click(runId, '#copy');
+    let copied = '';
+    assert.ok(await waitFor(async () => (copied = await vscode.env.clipboard.readText()).length > 0, 30_000), 'nothing reached the clipboard');
+    assert.equal(copied.length, answer.length);
+    assert.equal(copied, answer);
+  });
+
   it('runs from the command palette with the selection attached', async function () {
     requireBrowser(this);
     await closeAllEditors();
