@@ -29,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     watchRuns(r),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
-        RunPanel.restore(panel, r, state);
+        await RunPanel.restore(panel, r, state);
       },
     }),
   );

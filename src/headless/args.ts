@@ -8,6 +8,8 @@ export interface RunOptions {
   agentPath?: string;
   baseUrl?: string;
   maxTokens: number;
+  /** API agents' follow-ups: how much of the earlier turns is resent (0 = all). */
+  maxHistoryTokens: number;
   timeoutSeconds: number;
   maxPromptKilobytes: number;
   verbose: boolean;
@@ -27,13 +29,16 @@ export type CliArgs =
   | { command: 'help' }
   | { command: 'agents'; json: boolean }
   | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
-  | ({ command: 'run'; agent: string; prompt?: string } & RunOptions)
+  | ({ command: 'run'; agent: string; prompt?: string; continueFrom?: string } & RunOptions)
   | ({ command: 'batch'; file: string } & RunOptions)
   | { command: 'runs'; action: 'list' | 'show'; id?: string; storage?: string; json: boolean; cwd: string };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
   agent-relay run --agent ID [options] -            read the prompt from stdin
+  agent-relay run --continue RUN_ID [options] PROMPT...
+                                                    follow up on an earlier run of this folder (--cwd): the
+                                                    agent resumes its own session (see "runs list")
   agent-relay batch FILE.jsonl [options]            run many tasks under --max-concurrent; one task a line:
                                                     {"agent": "claude", "prompt": "…", "cwd": "…", "model": "…"}
   agent-relay runs list [--json] [--storage DIR]    earlier runs in this folder (--cwd), newest first
@@ -53,6 +58,8 @@ Options for run and batch:
   --base-url URL           API agents (anthropic, openai): the server to call (default: ANTHROPIC_BASE_URL
                            or OPENAI_BASE_URL, else the official endpoint)
   --max-tokens N           API agents: answer length limit (default 4096)
+  --max-history-tokens N   API agents, with --continue: resend at most this much of the earlier turns
+                           (about 4 characters a token; default 32000, 0 = all)
   --timeout SECONDS        stop after this long (default 1800, 0 = none)
   --max-prompt-kb N        refuse larger prompts (default 512)
   --verbose                log to stderr
@@ -78,6 +85,7 @@ function defaults(): RunOptions {
     allowedTools: [],
     timeoutSeconds: 1800,
     maxTokens: 4096,
+    maxHistoryTokens: 32000,
     maxPromptKilobytes: 512,
     verbose: false,
     noCache: false,
@@ -104,6 +112,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   let agent = '';
   const words: string[] = [];
   let fromStdin = false;
+  let continueFrom: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -118,6 +127,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     };
     switch (arg) {
       case '--agent': agent = value(); break;
+      case '--continue': continueFrom = value(); break;
       case '--json': options.json = true; break;
       case '--cwd': options.cwd = value(); break;
       case '--model': options.model = value(); break;
@@ -126,6 +136,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--agent-path': options.agentPath = value(); break;
       case '--base-url': options.baseUrl = value(); break;
       case '--max-tokens': options.maxTokens = Math.max(1, Math.floor(number())); break;
+      case '--max-history-tokens': options.maxHistoryTokens = Math.floor(number()); break;
       case '--timeout': options.timeoutSeconds = number(); break;
       case '--max-prompt-kb': options.maxPromptKilobytes = number(); break;
       case '--verbose': options.verbose = true; break;
@@ -147,6 +158,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (words.length !== 1) throw new Error('batch needs exactly one FILE.jsonl.');
     return { command: 'batch', file: words[0], ...options };
   }
+  if (continueFrom !== undefined && command === 'run') {
+    // The conversation says which agent it is with.
+    if (agent) throw new Error('--continue takes the agent from the run it follows up on; leave out --agent.');
+    return { command: 'run', agent: '', continueFrom, prompt: !fromStdin && words.length ? words.join(' ') : undefined, ...options };
+  }
+  if (continueFrom !== undefined) throw new Error('--continue applies to run, not batch.');
   if (!agent) throw new Error('--agent is required.');
   return { command: 'run', agent, prompt: !fromStdin && words.length ? words.join(' ') : undefined, ...options };
 }

@@ -44,6 +44,8 @@ export class HeadlessSession {
   readonly catalog = new AgentCatalog();
   readonly logger: Logger;
   readonly storage: string;
+  /** The run history under --storage (each folder's workspace in it). */
+  readonly history: HistoryStore;
   readonly registry: RunRegistry;
   readonly services: RunServices;
   private readonly providers = new ProviderCache();
@@ -71,7 +73,7 @@ export class HeadlessSession {
       logger: () => this.logger,
     };
     // Every finished run goes into its folder's history under --storage, where VS Code's history is too.
-    const history = new HistoryStore(this.storage, { logger: this.logger });
+    const history = (this.history = new HistoryStore(this.storage, { logger: this.logger }));
     this.recorder = new HistoryRecorder(this.registry, async (run) => history.workspace(folderWorkspaceId(run.request.cwd)), this.logger);
     guardExits(() => this.registry.dispose());
   }
@@ -114,7 +116,7 @@ export class HeadlessSession {
     } else if (agent.kind === 'http') {
       const translated = this.translator.translate(agent.id, model ?? agent.spec.defaultModel) ?? agent.spec.defaultModel;
       const baseUrl = o.baseUrl ?? (process.env[agent.spec.baseUrlEnv] || agent.spec.defaultBaseUrl);
-      spec.http = { config: { baseUrl, model: translated, maxTokens: o.maxTokens }, requestsPerMinute: o.requestsPerMinute };
+      spec.http = { config: { baseUrl, model: translated, maxTokens: o.maxTokens, maxHistoryTokens: o.maxHistoryTokens }, requestsPerMinute: o.requestsPerMinute };
     }
     return spec;
   }

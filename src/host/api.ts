@@ -4,6 +4,7 @@ import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provi
 import type { AgentRun, RunState } from '../core/run/agentRun';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
+import { sendFollowUp } from './conversations';
 import type { RunEntry } from './runsView';
 
 /** What the public API hands out about a run: a view of the registry's run, never a copy. */
@@ -77,6 +78,9 @@ export interface RunSummary {
   costUsd?: number;
   /** Whether the answer came from the response cache. */
   fromCache: boolean;
+  /** A turn of a conversation after its first: the first turn's run id, and this turn's place (2, 3, …). */
+  conversationId?: string;
+  turn?: number;
 }
 
 /** Version 2: version 1's calls, with runs read from the registry and the run history (every window's, the headless CLI's). */
@@ -91,6 +95,13 @@ export interface AgentRelayApiV2 extends Omit<AgentRelayApi, 'apiVersion' | 'get
   liveRun(runId: string): RunHandle | undefined;
   /** Fires when a run is added, changes state, or was written to or deleted from the history. */
   readonly onDidChangeRuns: vscode.Event<{ runId: string }>;
+  /**
+   * Sends a follow-up to the conversation a run belongs to, as its panel's reply
+   * box does (the agent resumes its own session; a model API gets the history).
+   * Resolves with the follow-up turn once it has finished; rejects with a
+   * message a person can act on when it cannot be sent.
+   */
+  followUp(runId: string, prompt: string): Promise<RunSummary>;
 }
 
 export interface AgentDetection {
@@ -120,6 +131,8 @@ function summary(e: RunEntry): RunSummary {
     outputTokens: e.outputTokens,
     costUsd: e.costUsd,
     fromCache: e.cache === 'hit',
+    conversationId: e.conversationId,
+    turn: e.turn,
   };
 }
 
@@ -127,7 +140,7 @@ function createApiV2(relay: Relay, v1: AgentRelayApi): AgentRelayApiV2 {
   const changed = new vscode.EventEmitter<{ runId: string }>();
   relay.runs.onDidChange((c) => changed.fire({ runId: c.run.id }));
   relay.onDidChangeHistory((runId) => changed.fire({ runId }));
-  const entries = async () => (relay.runsView ? relay.runsView.entries(false) : []);
+  const entries = async () => (relay.runsView ? relay.runsView.entries(false, false) : []);
   return {
     apiVersion: 2,
     agents: v1.agents,
@@ -141,6 +154,15 @@ function createApiV2(relay: Relay, v1: AgentRelayApi): AgentRelayApiV2 {
     readEvents: async (runId, afterSeq = 0) => relay.runs.get(runId)?.eventsAfter(afterSeq) ?? relay.workspaceHistory()?.readEvents(runId, afterSeq),
     liveRun: (runId) => v1.getRun(runId),
     onDidChangeRuns: changed.event,
+    followUp: async (runId, prompt) => {
+      if (typeof runId !== 'string' || typeof prompt !== 'string') throw new TypeError('followUp(runId, prompt) takes two strings.');
+      const turns = relay.runs.get(runId)?.label.conversation ?? (await relay.workspaceHistory().get(runId));
+      const conversationId = (turns && 'conversationId' in turns && turns.conversationId) || runId;
+      const run = await sendFollowUp(relay, conversationId, prompt);
+      const e = (await entries()).find((x) => x.id === run.id);
+      if (!e) throw new Error(`The follow-up ${run.id} is not in the registry or the history.`);
+      return summary(e);
+    },
   };
 }
 

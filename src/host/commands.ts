@@ -6,7 +6,7 @@ import { showDoctorReport } from './doctor';
 import { agentStatus, askPrompt, pickAgent, runFolder, selectionContext } from './pickers';
 import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
-import { copyAnswer, deleteRun, filterRuns, openRun, rerun, type RunRef } from './runCommands';
+import { copyAnswer, deleteRun, filterRuns, followUp, openRun, rerun, type RunRef } from './runCommands';
 import { startRun } from './runs';
 import { runSettings } from './settings';
 import { inertLabel, inertMessage } from './inertText';
@@ -49,6 +49,7 @@ export const COMMANDS: Record<string, Command> = {
   'agentRelay.rerun': (relay, ref?: RunRef) => rerun(relay, ref, false),
   'agentRelay.rerunWithoutCache': (relay, ref?: RunRef) => rerun(relay, ref, true),
   'agentRelay.copyAnswer': copyAnswer,
+  'agentRelay.followUp': followUp,
   'agentRelay.deleteRun': deleteRun,
   'agentRelay.filterRuns': filterRuns,
   'agentRelay.refreshRuns': (relay) => relay.runsView?.refresh(),

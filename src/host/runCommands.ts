@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SeqEvent } from '../core/agents/events';
 import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
+import { sendFollowUp } from './conversations';
 import { canRerun, folderOf, rerunRecord, rerunWithoutCache } from './runs';
 import type { RunEntry, RunsFilter, RunsNode } from './runsView';
 
@@ -13,8 +14,9 @@ export async function runEntry(relay: Relay, ref: RunRef, title: string, only?: 
   const view = relay.runsView;
   if (!view) return undefined;
   if (ref && typeof ref === 'object' && ref.kind === 'run') return ref.entry;
+  // An id names any run, a conversation's later turns too; the list offers each conversation once.
+  if (typeof ref === 'string') return (await view.entries(false, false)).filter(only ?? (() => true)).find((e) => e.id === ref);
   const entries = (await view.entries()).filter(only ?? (() => true));
-  if (typeof ref === 'string') return entries.find((e) => e.id === ref);
   const pick = await vscode.window.showQuickPick(
     entries.map((e) => ({ label: e.prompt.replace(/\s+/g, ' ').slice(0, 80), description: `${e.agentName} · ${e.state === 'finished' ? e.status : e.state}`, entry: e })),
     { title, placeHolder: vscode.l10n.t('Which run?'), matchOnDescription: true },
@@ -28,7 +30,7 @@ async function eventsOf(relay: Relay, e: RunEntry): Promise<readonly SeqEvent[] 
 
 export async function openRun(relay: Relay, ref?: RunRef): Promise<void> {
   const e = await runEntry(relay, ref, vscode.l10n.t('Agent Relay: Open Run'));
-  if (e) RunPanel.show(relay, { id: e.id, agentName: e.agentName, prompt: e.prompt }, { focus: true });
+  if (e) RunPanel.show(relay, { id: e.id, agentName: e.agentName, prompt: e.prompt, conversation: e.conversationId ? { conversationId: e.conversationId } : undefined }, { focus: true });
 }
 
 /** Runs the same prompt again in its folder; returns the new run's id. */
@@ -45,7 +47,9 @@ export async function rerun(relay: Relay, ref?: RunRef, noCache = false): Promis
 
 /** Copies the whole answer (the run's text, exactly as the agent sent it). Returns it. */
 export async function copyAnswer(relay: Relay, ref?: RunRef): Promise<string | undefined> {
-  const e = await runEntry(relay, ref, vscode.l10n.t('Agent Relay: Copy Answer'));
+  const picked = await runEntry(relay, ref, vscode.l10n.t('Agent Relay: Copy Answer'));
+  // A conversation's answer is its latest turn's.
+  const e = picked?.turns?.at(-1) ?? picked;
   if (!e) return undefined;
   const answer = ((await eventsOf(relay, e)) ?? []).flatMap((x) => (x.event.type === 'text' ? [x.event.text] : [])).join('');
   await vscode.env.clipboard.writeText(answer);
@@ -86,4 +90,25 @@ export async function filterRuns(relay: Relay, filter?: RunsFilter): Promise<voi
     filter = { agents: picked.flatMap((i) => (i.agent ? [i.agent] : [])), statuses: picked.flatMap((i) => (i.status ? [i.status] : [])) };
   }
   await view.setFilter(filter);
+}
+
+/**
+ * Sends a follow-up to a conversation (the active panel's, the Runs view's
+ * item, a run id, or one picked), as the panel's reply box does, and shows
+ * the conversation's panel. Returns the follow-up's run id once it finished.
+ */
+export async function followUp(relay: Relay, ref?: RunRef, prompt?: string): Promise<string | undefined> {
+  const e = await runEntry(relay, ref ?? RunPanel.activeRunId(), vscode.l10n.t('Agent Relay: Follow Up'), (x) => x.state === 'finished');
+  if (!e) return undefined;
+  const conversationId = e.conversationId ?? e.id;
+  const text =
+    prompt ??
+    (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Agent Relay: Follow Up'),
+      prompt: vscode.l10n.t({ message: 'The next turn of the conversation with {0}', args: [e.agentName], comment: '{0} is an agent, e.g. Claude Code' }),
+      ignoreFocusOut: true,
+    }));
+  if (!text?.trim()) return undefined;
+  RunPanel.show(relay, { id: conversationId, agentName: e.agentName, prompt: (e.turns?.[0] ?? e).prompt }, { focus: true });
+  return (await sendFollowUp(relay, conversationId, text)).id;
 }

@@ -45,7 +45,7 @@ async function reportFailure(relay: Relay, run: AgentRun): Promise<void> {
   const actions = [showDetails, ...(keyProblem ? [setKey] : []), ...(agent?.kind === 'external' ? [] : [openSettings])];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
   if (choice === showDetails) {
-    const panel = RunPanel.forRun(run.id);
+    const panel = RunPanel.forRun(run.id, run.label.conversation?.conversationId);
     if (panel) panel.reveal();
     else RunPanel.show(relay, { id: run.id, ...run.label }, { focus: true });
   } else if (choice === setKey) void vscode.commands.executeCommand('agentRelay.setApiKey', run.agentId);

@@ -20,6 +20,11 @@ export interface RunEntry {
   costUsd?: number;
   cache?: HistoryRecord['cache'];
   queuePosition?: number;
+  /** A turn of a conversation after its first: the first turn's run id, and its place. */
+  conversationId?: string;
+  turn?: number;
+  /** On a conversation's first turn: every turn, oldest first (the entry shows the latest one's state). */
+  turns?: RunEntry[];
   /** The live run, while this window holds it. */
   run?: AgentRun;
   /** The history's record, once written. */
@@ -59,13 +64,40 @@ function entryOfRun(relay: Relay, run: AgentRun): RunEntry {
     costUsd: usage?.type === 'usage' ? usage.costUsd : undefined,
     cache: cacheHit ? 'hit' : undefined,
     queuePosition: relay.runs.queuePosition(run),
+    conversationId: r.conversation?.conversationId,
+    turn: r.conversation?.turn,
     run,
   };
+}
+
+/**
+ * A conversation is one entry: its first turn's, showing the latest turn's
+ * state and figures, with every turn below it. A later turn whose first turn
+ * is gone (deleted) stays an entry of its own.
+ */
+function groupConversations(entries: RunEntry[]): RunEntry[] {
+  const later = new Map<string, RunEntry[]>();
+  for (const e of entries) if (e.conversationId && e.conversationId !== e.id) later.set(e.conversationId, [...(later.get(e.conversationId) ?? []), e]);
+  const firsts = new Set(entries.filter((e) => later.has(e.id)).map((e) => e.id));
+  const out: RunEntry[] = [];
+  for (const e of entries) {
+    if (e.conversationId && e.conversationId !== e.id && firsts.has(e.conversationId)) continue;
+    const rest = later.get(e.id);
+    if (!rest) {
+      out.push(e);
+      continue;
+    }
+    const turns = [e, ...rest].sort((a, b) => (a.turn ?? 1) - (b.turn ?? 1));
+    const latest = turns[turns.length - 1];
+    out.push({ ...e, state: latest.state, status: latest.status, finishedAt: latest.finishedAt ?? e.finishedAt, durationMs: latest.durationMs, inputTokens: latest.inputTokens, outputTokens: latest.outputTokens, costUsd: latest.costUsd, cache: latest.cache, queuePosition: latest.queuePosition, run: latest.run ?? e.run, turns });
+  }
+  return out;
 }
 
 function entryOfRecord(record: HistoryRecord): RunEntry {
   return { ...record, state: 'finished', record };
 }
+
 
 /** "Today", "Yesterday", or the date, for a day group. */
 function dayLabel(ms: number, now = new Date()): string {
@@ -133,18 +165,19 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   /** Every run the view knows (filtered as the view is, unless `filtered` is false): the registry's, then the history's (newest first, a run the registry holds only once). */
-  async entries(filtered = true): Promise<RunEntry[]> {
+  async entries(filtered = true, grouped = true): Promise<RunEntry[]> {
     this.subscribe();
     const live = this.relay.runs.all().map((r) => entryOfRun(this.relay, r));
     const known = new Set(live.map((e) => e.id));
     const history = (await this.relay.workspaceHistory()?.list())?.records ?? [];
-    const all = [...live.filter((e) => e.state !== 'finished').reverse(), ...[...live.filter((e) => e.state === 'finished'), ...history.filter((r) => !known.has(r.id)).map(entryOfRecord)].sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))];
+    const all = (grouped ? groupConversations : (x: RunEntry[]) => x)([...live.filter((e) => e.state !== 'finished').reverse(), ...[...live.filter((e) => e.state === 'finished'), ...history.filter((r) => !known.has(r.id)).map(entryOfRecord)].sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))]);
     const f = filtered ? this.filter : {};
     return all.filter((e) => (!f.agents?.length || f.agents.includes(e.agentId)) && (!f.statuses?.length || f.statuses.includes(e.state === 'finished' ? e.status! : e.state)));
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (node?.kind === 'group') return node.entries.map((entry) => ({ kind: 'run', entry }));
+    if (node?.kind === 'run' && node.entry.turns && !node.entry.conversationId) return node.entry.turns.map((t) => ({ kind: 'run', entry: { ...t, conversationId: t.conversationId ?? node.entry.id, turns: undefined } }));
     if (node) return [];
     const entries = await this.entries();
     const groups: GroupNode[] = [];
@@ -168,12 +201,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     const e = node.entry;
     const words = e.prompt.replace(/\s+/g, ' ').trim();
-    const item = new vscode.TreeItem(words.length > 60 ? `${words.slice(0, 60)}…` : words, vscode.TreeItemCollapsibleState.None);
-    item.id = `run:${e.id}`;
+    const isConversation = Boolean(e.turns && !e.conversationId);
+    const item = new vscode.TreeItem(words.length > 60 ? `${words.slice(0, 60)}…` : words, isConversation ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = e.conversationId ? `turn:${e.id}` : `run:${e.id}`;
     const [icon, color] = ICONS[e.state === 'finished' ? (e.status ?? 'failed') : e.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [
       e.agentName,
+      isConversation ? vscode.l10n.t({ message: '{0} turns', args: [e.turns!.length], comment: '{0} is a number, 2 or more' }) : e.conversationId ? vscode.l10n.t({ message: 'turn {0}', args: [e.turn ?? 1], comment: '{0} is a number' }) : undefined,
       e.state === 'queued' ? (e.queuePosition ? vscode.l10n.t({ message: 'queued, {0} in line', args: [e.queuePosition], comment: '{0} is a place in the queue, 1 = next' }) : vscode.l10n.t('queued')) : undefined,
       e.durationMs !== undefined ? `${(e.durationMs / 1000).toFixed(1)} s` : undefined,
       e.inputTokens !== undefined || e.outputTokens !== undefined ? `${formatTokens(e.inputTokens)}/${formatTokens(e.outputTokens)}` : undefined,

@@ -58,6 +58,7 @@ export function httpProviderSettings(spec: HttpAgentSpec, scope?: vscode.Configu
     baseUrl: (vscode.workspace.isTrusted && c.get<string>(`${spec.id}.baseUrl`)?.trim()) || spec.defaultBaseUrl,
     model: c.get<string>(`${spec.id}.model`)?.trim() || spec.defaultModel,
     maxTokens: Math.max(1, Math.floor(c.get<number>(`${spec.id}.maxTokens`, 4096))),
+    maxHistoryTokens: Math.max(0, Math.floor(c.get<number>(`${spec.id}.maxHistoryTokens`, 32000))),
     temperature: typeof temperature === 'number' ? temperature : undefined,
     directConnections: section().get<boolean>('http.bypassProxySupport', false) || undefined,
   };

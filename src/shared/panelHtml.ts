@@ -56,6 +56,11 @@ export function renderPanelHtml(p: PanelHtmlParts): string {
   <button id="rerun" type="button" hidden title="Run the same prompt again, without looking in the response cache">Run Again Without Cache</button>
   <button id="cancel" type="button" title="Stop the agent and every process it started">Cancel</button>
 </footer>
+<form id="reply-form" hidden>
+  <textarea id="reply" rows="2" placeholder="Follow up… (Enter sends, Shift+Enter for a new line)" aria-label="Follow-up to the agent" spellcheck="true"></textarea>
+  <button id="send" type="submit" title="Send the follow-up as the next turn of this conversation (Enter)">Send</button>
+  <div id="reply-note" role="status" aria-live="polite"></div>
+</form>
 <script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
 </body>
 </html>`;

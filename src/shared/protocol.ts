@@ -1,6 +1,10 @@
 // The one protocol between the extension host and the run panel's webview.
 // Both bundles import these types; nothing else crosses the boundary.
 import type { SeqEvent } from '../core/agents/events';
+import type { PanelEvent } from './transcript';
+
+/** An event as the panel receives it: a run's event, or the marker of a new turn, numbered across the conversation. */
+export type PanelSeqEvent = Omit<SeqEvent, 'event'> & { event: PanelEvent };
 
 /** What the panel shows about the run it is bound to, besides its events. */
 export interface RunInfo {
@@ -19,6 +23,10 @@ export interface RunInfo {
   queuePosition?: number;
   /** Whether Run Again Without Cache can be offered (this window can start it again). */
   canRerun?: boolean;
+  /** Turns so far (1 for a single run). `state`, `startedAt` and `queuePosition` are the latest turn's. */
+  turns?: number;
+  /** Whether the reply box takes a follow-up now, and if not, why (shown beside it). */
+  reply?: { enabled: boolean; reason?: string };
 }
 
 export type HostToWebview =
@@ -27,8 +35,10 @@ export type HostToWebview =
   /** Host → webview: the run's state or place in the queue changed. */
   | { type: 'state'; run: RunInfo }
   /** Host → webview: run events in order; `seq` numbers are dense, so a gap means something was missed. */
-  | { type: 'events'; runId: string; events: SeqEvent[] }
-  /** Host → webview, answering `ready` after a reload: the host no longer has this run (the window reloaded). */
+  | { type: 'events'; runId: string; events: PanelSeqEvent[] }
+  /** Host → webview: the follow-up could not be sent (the reply box keeps its text and shows this). */
+  | { type: 'replyRefused'; runId: string; message: string }
+  /** Host → webview, answering `ready`: neither this window nor the history holds the run (deleted, or it never finished). */
   | { type: 'runUnavailable'; runId: string };
 
 export type WebviewToHost =
@@ -43,7 +53,9 @@ export type WebviewToHost =
   /** Webview → host: the answer came from the cache and the user wants a fresh one. */
   | { type: 'rerunWithoutCache'; runId: string }
   /** Webview → host: put the whole answer on the clipboard (the webview draws only part of it). */
-  | { type: 'copyAnswer'; runId: string };
+  | { type: 'copyAnswer'; runId: string }
+  /** Webview → host: a follow-up from the reply box, as the next turn of this conversation. */
+  | { type: 'reply'; runId: string; text: string };
 
 /**
  * State the webview keeps with `setState`: which run, and where it was

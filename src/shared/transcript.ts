@@ -6,8 +6,35 @@ import { appendText, chunkedText, wholeText, type ChunkedText } from './textChun
 
 export type TextItem = { kind: 'text' | 'thinking'; body: ChunkedText };
 
+/**
+ * Not an agent event: the panel's marker between two turns of a conversation,
+ * which the host puts into the panel's event stream before a turn's events.
+ */
+export interface TurnEvent {
+  type: 'turn';
+  turn: number;
+  /** The user's words (without attached context). */
+  prompt: string;
+  /** What happened with the agent's session ("continued in a new session…"). */
+  note?: string;
+}
+
+export type PanelEvent = AgentEvent | TurnEvent;
+
+/** An earlier turn's footer, kept in the transcript when the next turn begins. */
+export interface TurnFooter {
+  kind: 'footer';
+  status: string;
+  duration: string;
+  tokens: string;
+  cost: string;
+  cache: string;
+}
+
 export type TranscriptItem =
   | TextItem
+  | { kind: 'turn'; turn: number; prompt: string; note?: string }
+  | TurnFooter
   | { kind: 'tool'; id: string; name: string; input: unknown; result?: { output: string; isError: boolean } }
   | { kind: 'notice'; message: string }
   | { kind: 'error'; message: string };
@@ -32,10 +59,18 @@ export function emptyTranscript(): Transcript {
  * Applies one event; returns the index of the item that changed (so a view can
  * redraw only that one), or -1 when only the header/footer changed.
  */
-export function applyEvent(t: Transcript, e: AgentEvent): number {
+export function applyEvent(t: Transcript, e: PanelEvent): number {
   const last = t.items[t.items.length - 1];
   t.waiting = undefined;
   switch (e.type) {
+    case 'turn': {
+      // The turn before keeps its footer in the transcript; the panel's own footer is the new turn's.
+      if (t.outcome) t.items.push({ kind: 'footer', ...formatFooter(t, 0, 0), cache: formatCacheBadge(t) });
+      t.outcome = undefined;
+      t.usage = undefined;
+      t.cache = undefined;
+      return t.items.push({ kind: 'turn', turn: e.turn, prompt: e.prompt, note: e.note }) - 1;
+    }
     case 'retry':
       t.waiting = `Retrying (attempt ${e.attempt} of ${e.maxAttempts})…`;
       return t.items.push({ kind: 'notice', message: `Retrying in ${formatDelay(e.delayMs)} (attempt ${e.attempt} of ${e.maxAttempts}): ${e.reason}` }) - 1;
@@ -97,14 +132,20 @@ export function itemText(item: TranscriptItem): string {
       return wholeText(item.body);
     case 'tool':
       return [toolSummary(item.name, item.input), stringify(item.input), item.result?.output ?? ''].join('\n');
+    case 'turn':
+      return [item.prompt, item.note ?? ''].join('\n');
+    case 'footer':
+      return [item.status, item.duration, item.tokens, item.cost, item.cache].filter(Boolean).join(' · ');
     default:
       return item.message;
   }
 }
 
-/** The answer: every text item's text, as the agent sent it. */
+/** The answer: the text of the last turn (the only one, for a single run), as the agent sent it. */
 export function answerText(t: Transcript): string {
-  return t.items.map((i) => (i.kind === 'text' ? wholeText(i.body) : '')).join('');
+  let from = 0;
+  for (let i = t.items.length - 1; i >= 0; i--) if (t.items[i].kind === 'turn') { from = i + 1; break; }
+  return t.items.slice(from).map((i) => (i.kind === 'text' ? wholeText(i.body) : '')).join('');
 }
 
 /** A tool's input as the panel shows it. */

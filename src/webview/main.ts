@@ -1,6 +1,5 @@
-import { assertNever, type HostToWebview, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
+import { assertNever, type HostToWebview, type PanelSeqEvent, type PanelState, type RunInfo, type WebviewToHost } from '../shared/protocol';
 import { applyEvent, emptyTranscript, formatCacheBadge, formatFooter, formatQueued, type Transcript } from '../shared/transcript';
-import type { SeqEvent } from '../core/agents/events';
 import { FindBar } from './findBar';
 import { TranscriptView } from './transcriptView';
 
@@ -18,6 +17,12 @@ const find = new FindBar(view, $('find'), $('find-input') as HTMLInputElement, $
 const cancelButton = $('cancel') as HTMLButtonElement;
 const rerunButton = $('rerun') as HTMLButtonElement;
 const copyButton = $('copy') as HTMLButtonElement;
+const replyForm = $('reply-form') as HTMLFormElement;
+const replyBox = $('reply') as HTMLTextAreaElement;
+const sendButton = $('send') as HTMLButtonElement;
+/** A follow-up was sent and its turn has not begun yet (or was refused). */
+let replySent = false;
+let replyError = '';
 
 // A restored panel (hidden and shown again, or after a reload) keeps only which
 // run it shows and where it was scrolled to: the host sends the events again,
@@ -29,6 +34,8 @@ let lastSeq = 0;
 let transcript: Transcript = emptyTranscript();
 let unavailable = false;
 if (saved?.anchor) view.restore(saved.anchor);
+// Saved at once, so that a reload right after the panel opened still knows its run.
+else if (runId) vscode.setState({ runId });
 
 let chromeRequested = false;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -50,7 +57,7 @@ function drawChrome(): void {
   $('model').textContent = [transcript.model, transcript.agentVersion && `v${transcript.agentVersion}`].filter(Boolean).join(' · ');
   const queued = run?.state === 'queued' && !transcript.outcome;
   const f = formatFooter(transcript, Date.now(), run?.startedAt ?? Date.now());
-  const status = unavailable && !transcript.outcome ? 'Ended when the window reloaded' : queued ? formatQueued(run?.queuePosition) : f.status;
+  const status = unavailable && !transcript.outcome ? 'No longer in the run history' : queued ? formatQueued(run?.queuePosition) : f.status;
   $('status').textContent = status;
   $('status').dataset.state = transcript.outcome?.status ?? (unavailable ? 'unavailable' : queued ? 'queued' : 'running');
   $('duration').textContent = queued ? '' : f.duration;
@@ -59,6 +66,27 @@ function drawChrome(): void {
   cancelButton.hidden = Boolean(transcript.outcome) || unavailable;
   rerunButton.hidden = !(transcript.outcome?.fromCache && run?.canRerun) || unavailable;
   copyButton.disabled = !transcript.items.some((i) => i.kind === 'text');
+  drawReply();
+}
+
+/** The reply box: there once the run can be followed up at all, usable while no turn runs. */
+function drawReply(): void {
+  const reply = run?.reply;
+  replyForm.hidden = !reply || unavailable;
+  if (!reply) return;
+  const usable = reply.enabled && !replySent && Boolean(transcript.outcome);
+  replyBox.disabled = !usable;
+  sendButton.disabled = !usable;
+  $('reply-note').textContent = replyError || (replySent ? 'Sending…' : transcript.outcome ? (reply.reason ?? '') : '');
+}
+
+function sendReply(): void {
+  const text = replyBox.value;
+  if (!runId || replyBox.disabled || !text.trim()) return;
+  replySent = true;
+  replyError = '';
+  vscode.postMessage({ type: 'reply', runId, text });
+  drawReply();
 }
 
 /** The saved state is small, but not written on every frame. */
@@ -70,7 +98,7 @@ function scheduleSave(): void {
   }, 250);
 }
 
-function onEvents(events: SeqEvent[]): void {
+function onEvents(events: PanelSeqEvent[]): void {
   const dirty = new Set<number>();
   for (const e of events) {
     if (e.seq <= lastSeq) continue; // already have it (a replay overlapping the live stream)
@@ -80,6 +108,7 @@ function onEvents(events: SeqEvent[]): void {
       break;
     }
     lastSeq = e.seq;
+    if (e.event.type === 'turn') newTurn();
     dirty.add(applyEvent(transcript, e.event));
   }
   dirty.delete(-1);
@@ -112,6 +141,14 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
     case 'events':
       if (data.runId === runId) onEvents(data.events);
       return;
+    case 'replyRefused':
+      if (data.runId === runId) {
+        replySent = false;
+        replyError = data.message;
+        drawReply();
+        replyBox.focus();
+      }
+      return;
     case 'runUnavailable':
       unavailable = true;
       scheduleChrome();
@@ -124,7 +161,7 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
 window.addEventListener('scroll', scheduleSave, { passive: true });
 document.addEventListener('keydown', (e) => {
   // End (outside the find box) follows the end of the transcript again.
-  if (e.key === 'End' && (e.ctrlKey || e.metaKey || !(e.target instanceof HTMLInputElement))) view.virtualList.scrollToEnd();
+  if (e.key === 'End' && (e.ctrlKey || e.metaKey || !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement))) view.virtualList.scrollToEnd();
 });
 
 cancelButton.addEventListener('click', () => {
@@ -150,6 +187,27 @@ copyButton.addEventListener('click', () => {
 });
 
 $('find-open').addEventListener('click', () => find.open());
+
+/** A follow-up's turn began: the box is emptied, and Cancel stops this turn. */
+function newTurn(): void {
+  if (replySent) replyBox.value = '';
+  replySent = false;
+  replyError = '';
+  cancelButton.disabled = false;
+  cancelButton.textContent = 'Cancel';
+}
+
+replyForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  sendReply();
+});
+replyBox.addEventListener('keydown', (e) => {
+  // Enter sends; Shift+Enter is a new line; an IME composition's Enter is the IME's.
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    sendReply();
+  }
+});
 
 // The footer's clock ticks while the run is live.
 setInterval(() => !transcript.outcome && !unavailable && run?.state === 'running' && drawChrome(), 1000);

@@ -62,7 +62,8 @@ export class TranscriptView implements RowSource {
     const first = this.rowCount.length ? this.rowCount.length - 1 : 0;
     const dirtyItems = new Set(dirty);
     for (let i = first; i < t.items.length; i++) dirtyItems.add(i);
-    for (const i of dirtyItems) {
+    // In item order: rows are appended, and one event can add two items (a turn's footer and the next turn).
+    for (const i of [...dirtyItems].sort((a, b) => a - b)) {
       const item = t.items[i];
       if (!item) continue;
       const before = this.rowCount[i] ?? 0;
@@ -180,6 +181,20 @@ export class TranscriptView implements RowSource {
           details.append(body);
         }
         node.append(details);
+        return node;
+      }
+      case 'turn': {
+        // The user's words are text, never markup.
+        const turn = el('div', 'turn');
+        turn.append(el('div', 'turn-label', `You · turn ${item.turn}`), el('div', 'turn-prompt', item.prompt));
+        if (item.note) turn.append(el('div', 'notice', item.note));
+        node.append(turn);
+        return node;
+      }
+      case 'footer': {
+        const f = el('div', 'turn-footer', [item.status, item.duration, item.tokens, item.cost, item.cache].filter(Boolean).join(' · '));
+        f.dataset.status = item.status;
+        node.append(f);
         return node;
       }
       case 'notice':

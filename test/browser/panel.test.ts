@@ -105,11 +105,11 @@ describe('run panel webview in Chromium', function () {
     assert.equal(await page.locator('#cancel').isVisible(), false);
   });
 
-  it('after a reload the host no longer has the run for: it says the run ended', async () => {
+  it('a run the host and the history no longer hold: the panel says so and offers no Cancel', async () => {
     const w = await open({ runId: RUN, run: INFO });
     await w.post({ type: 'runUnavailable', runId: RUN });
     await w.settle();
-    assert.equal(await w.text('#status'), 'Ended when the window reloaded');
+    assert.equal(await w.text('#status'), 'No longer in the run history');
     assert.equal(await page.locator('#cancel').isVisible(), false);
   });
 
@@ -139,6 +139,52 @@ describe('run panel webview in Chromium', function () {
     await other.post({ type: 'events', runId: RUN, events: seq([{ type: 'done', outcome: { status: 'succeeded', durationMs: 1, fromCache: true } }]) });
     await other.settle();
     assert.equal(await page.locator('#rerun:not([hidden])').count(), 0, 'offered although this window cannot start the run again');
+  });
+
+  it('a conversation: turns in order with their footers; the reply box sends on Enter, Shift+Enter is a new line, and waits while a turn runs', async () => {
+    const w = await open();
+    const finished: RunInfo = { ...INFO, state: 'finished', turns: 1, reply: { enabled: true } };
+    await w.post({ type: 'attach', run: finished });
+    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'text', text: 'First answer.' }, { type: 'usage', inputTokens: 10, outputTokens: 3 }, { type: 'done', outcome: { status: 'succeeded', durationMs: 1200 } }]) });
+    await w.settle();
+    assert.equal(await page.locator('#reply-form').isVisible(), true);
+    const box = page.locator('#reply');
+    await box.click();
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('<b>line two</b>');
+    assert.equal((await w.sent()).filter((m) => m.type === 'reply').length, 0, 'Shift+Enter sent the reply');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter'); // a second Enter before the turn began sends nothing more
+    const replies = (await w.sent()).filter((m) => m.type === 'reply');
+    assert.deepEqual(replies, [{ type: 'reply', runId: RUN, text: 'line one\n<b>line two</b>' }]);
+    assert.equal(await box.isDisabled(), true);
+
+    // The host starts the turn: its marker, then its events, numbered after the first turn's.
+    await w.post({ type: 'state', run: { ...finished, state: 'running', turns: 2, reply: { enabled: false, reason: 'Wait for this turn to finish (or cancel it).' } } });
+    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'turn', turn: 2, prompt: 'line one\n<b>line two</b>', note: 'continued in a new session' } as unknown as AgentEvent, { type: 'text', text: 'Second answer.' }], 4) });
+    await w.settle();
+    assert.equal(await box.inputValue(), '', 'the box is emptied once the turn began');
+    assert.equal(await box.isDisabled(), true, 'typing is possible while a turn runs');
+    assert.equal(await page.locator('#cancel').isVisible(), true);
+    assert.equal(await w.text('#status'), 'Running…');
+    assert.equal(await page.locator('.turn-prompt b').count(), 0, "the user's words are shown as text");
+    assert.equal(await w.text('.turn-prompt'), 'line one\n<b>line two</b>');
+    assert.match(await w.text('.turn-footer'), /^Done · 1\.2 s · 10 in · 3 out/);
+    assert.match(await w.text(), /First answer\.[\s\S]*Done[\s\S]*You · turn 2[\s\S]*continued in a new session[\s\S]*Second answer\.$/);
+
+    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'done', outcome: { status: 'succeeded', durationMs: 5 } }], 6) });
+    await w.post({ type: 'state', run: { ...finished, turns: 2, reply: { enabled: true } } });
+    await w.settle();
+    assert.equal(await box.isDisabled(), false);
+    // A refusal keeps what was typed and says why.
+    await box.fill('third');
+    await page.keyboard.press('Enter');
+    await w.post({ type: 'replyRefused', runId: RUN, message: 'Claude Code no longer has this conversation\'s session.' });
+    await w.settle();
+    assert.equal(await box.inputValue(), 'third');
+    assert.equal(await w.text('#reply-note'), "Claude Code no longer has this conversation's session.");
+    assert.deepEqual(w.errors, []);
   });
 
   it('shows HTML and script in agent output and tool input as text; nothing runs', async () => {

@@ -40,6 +40,8 @@ export interface ReplyOptions {
  *   LONG_OUTPUT:n          n paragraphs of markdown
  *   XSS                    markdown carrying HTML and script that must not run
  *   UNICODE                multi-byte text (for splitting at awkward bytes)
+ *   RECALL                 answer with what a REMEMBER:word earlier in the conversation said (a follow-up
+ *                          that really resumed its session, or got the history, can; a fresh one cannot)
  *   (anything else)        a short greeting in three deltas
  */
 export type Plan =
@@ -80,6 +82,10 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
         '[click](javascript:window.__agentRelayPwned=3) after the payload.',
       ],
     };
+  }
+  if (/\bRECALL\b/.test(p)) {
+    const remembered = /REMEMBER:([\w-]+)/.exec(p)?.[1];
+    return { kind: 'text', parts: remembered ? ['You told me ', remembered, '.'] : ['Nothing to recall.'] };
   }
   if (/\bUNICODE\b/.test(p)) return { kind: 'text', parts: ['Grüße, ', '世界 ', '🎉 — ', 'naïve café'] };
   if (opts.demo) return demoReply(c);

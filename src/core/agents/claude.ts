@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
+import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, sessionIdValue, type CliAgentSpec } from './cliAgent';
 import { ClaudeStreamParser } from './claudeStream';
 
 /** Permission modes Agent Relay offers. Bypass modes are deliberately absent. */
@@ -51,6 +51,10 @@ export const claudeAgent: CliAgentSpec = {
     if (options.model) args.push(`--model=${flagValue('the Claude Code model', options.model)}`);
     // One flag per rule (the option collects them); a rule may hold spaces ("Bash(echo *)").
     for (const rule of options.allowedTools ?? []) args.push(`--allowedTools=${allowRule('Claude Code', rule)}`);
+    if (options.resume) {
+      args.push(`--resume=${sessionIdValue('Claude Code', options.resume.sessionId)}`);
+      if (options.resume.fork) args.push('--fork-session');
+    }
     return {
       args,
       stdin: prompt,
@@ -66,4 +70,7 @@ export const claudeAgent: CliAgentSpec = {
   isReadOnly: (args) => isReadOnlyMode(claudeAgent, argValue(args, '--permission-mode')) && !args.some((a) => a.startsWith('--allowedTools')),
 
   createParser: (emit) => new ClaudeStreamParser(emit),
+  canFork: true,
+  // 2.1.x: `result` error_during_execution, exit 1.
+  sessionLost: /No conversation found with session ID/i,
 };

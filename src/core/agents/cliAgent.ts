@@ -33,6 +33,12 @@ export interface AgentOptions {
   allowedTools?: readonly string[];
   /** Extra environment variables for the agent process. */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * A follow-up turn: continue this session of the agent's own (the id its
+   * `started` event reported, never "the latest session"). `fork` continues
+   * it in a new session, which agents with `canFork` support.
+   */
+  resume?: { sessionId: string; fork?: boolean };
 }
 
 export interface Invocation {
@@ -82,6 +88,27 @@ export interface CliAgentSpec {
    */
   isReadOnly(args: readonly string[]): boolean;
   createParser(emit: EmitEvent): StreamParser;
+  /** Whether a resumed session can be continued in a new one (`resume.fork`). */
+  canFork: boolean;
+  /** What the CLI writes (stderr) when the session to resume is gone. */
+  sessionLost: RegExp;
+}
+
+/**
+ * A session id to resume, checked like a flag value and stricter still: the
+ * ids the four CLIs use are UUIDs or `ses_…` words. It came from an agent's
+ * output (or the cache, or a history file), so it is untrusted.
+ */
+export function sessionIdValue(agent: string, id: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(id)) {
+    throw new UserInputError(`Refusing to resume the ${agent} session ${JSON.stringify(id).slice(0, 80)}: a session id is letters, digits, "_" and "-".`);
+  }
+  return id;
+}
+
+/** The refusal of a fork an agent cannot do (callers plan around it: this is a bug guard). */
+export function noFork(agent: string): never {
+  throw new UserInputError(`${agent} cannot continue a session in a new one; ask the earlier turn again instead.`);
 }
 
 /**

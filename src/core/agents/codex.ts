@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UserInputError } from '../util/userInputError';
-import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
+import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, noFork, sessionIdValue, type CliAgentSpec } from './cliAgent';
 import { CodexStreamParser } from './codexStream';
 import { envValue } from '../util/env';
 
@@ -66,6 +66,11 @@ export const codexAgent: CliAgentSpec = {
     if (options.model) args.push(`--model=${flagValue('the Codex model', options.model)}`);
     // Codex has no per-tool allow list; the sandbox mode is the whole permission.
     if (options.allowedTools?.length) throw new UserInputError('Codex has no allowed-tools list: its sandbox mode (agentRelay.codex.permissionMode) is the whole permission.');
+    // `exec [flags] resume ID -`: the exec flags apply to the resumed session too. No fork in Codex.
+    if (options.resume) {
+      if (options.resume.fork) noFork('Codex');
+      args.push('resume', sessionIdValue('Codex', options.resume.sessionId));
+    }
     args.push('-');
     return { args, stdin: prompt, env: { ...options.environment } };
   },
@@ -73,4 +78,7 @@ export const codexAgent: CliAgentSpec = {
   isReadOnly: (args) => isReadOnlyMode(codexAgent, argValue(args, '--sandbox')),
 
   createParser: (emit) => new CodexStreamParser(emit),
+  canFork: false,
+  // 0.169: "Error: thread/resume: thread/resume failed: no rollout found for thread id …", exit 1, no JSON.
+  sessionLost: /no rollout found for thread id|thread\/resume failed/i,
 };

@@ -99,6 +99,8 @@ export interface RunOutcome {
   transient?: { reason: string; afterMs?: number };
   /** Attempts made (when more than one). */
   attempts?: number;
+  /** A follow-up failed because the agent no longer has the session it was to resume. */
+  sessionLost?: boolean;
 }
 
 /** An event as recorded in a run's log: numbered so consumers can resume and drop duplicates. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
+import { allowRule, argValue, checkPermissionMode, flagValue, isReadOnlyMode, noFork, sessionIdValue, type CliAgentSpec } from './cliAgent';
 import { GeminiStreamParser } from './geminiStream';
 
 /**
@@ -107,6 +107,11 @@ export const geminiAgent: CliAgentSpec = {
     // allow list; one flag per rule, e.g. "run_shell_command(npm test)".
     const rules = (options.allowedTools ?? []).map((r) => allowRule('Gemini CLI', r));
     if (!isReadOnlyMode(geminiAgent, mode)) for (const rule of rules) args.push(`--allowed-tools=${rule}`);
+    // An explicit id, never `latest` (that may be another window's session). No fork in Gemini CLI.
+    if (options.resume) {
+      if (options.resume.fork) noFork('Gemini CLI');
+      args.push(`--resume=${sessionIdValue('Gemini CLI', options.resume.sessionId)}`);
+    }
     return {
       args,
       stdin: prompt,
@@ -122,4 +127,7 @@ export const geminiAgent: CliAgentSpec = {
   isReadOnly: (args) => isReadOnlyMode(geminiAgent, argValue(args, '--approval-mode')) && !args.some((a) => a.startsWith('--allowed-tools')),
 
   createParser: (emit) => new GeminiStreamParser(emit),
+  canFork: false,
+  // 0.61: "Error resuming session: No previous sessions found for this project.", exit 42; or an unknown id.
+  sessionLost: /Error resuming session|No previous sessions found|Invalid session identifier/i,
 };

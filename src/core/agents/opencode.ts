@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UserInputError } from '../util/userInputError';
-import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, type CliAgentSpec } from './cliAgent';
+import { argValue, checkPermissionMode, flagValue, isReadOnlyMode, sessionIdValue, type CliAgentSpec } from './cliAgent';
 import { OpenCodeStreamParser } from './opencodeStream';
 import { envValue } from '../util/env';
 
@@ -102,6 +102,10 @@ export const opencodeAgent: CliAgentSpec = {
     // `--thinking` only adds the model's reasoning parts to the output.
     const args = ['run', '--format', 'json', `--agent=${mode}`, '--title=', '--thinking'];
     if (options.model) args.push(`--model=${flagValue('the OpenCode model', options.model)}`);
+    if (options.resume) {
+      args.push(`--session=${sessionIdValue('OpenCode', options.resume.sessionId)}`);
+      if (options.resume.fork) args.push('--fork');
+    }
     return {
       args,
       stdin: prompt,
@@ -122,4 +126,7 @@ export const opencodeAgent: CliAgentSpec = {
   isReadOnly: (args) => isReadOnlyMode(opencodeAgent, argValue(args, '--agent')),
 
   createParser: (emit) => new OpenCodeStreamParser(emit),
+  canFork: true,
+  // 1.18: stderr "Error: Session not found", no JSON, and exit 0 or 1.
+  sessionLost: /Session not found/i,
 };

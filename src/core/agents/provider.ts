@@ -1,4 +1,5 @@
 import type { AgentOptions } from './cliAgent';
+import type { PriorTurn } from './priorTurns';
 import type { EmitEvent, RunOutcome } from './events';
 import type { Logger } from '../log';
 
@@ -7,6 +8,11 @@ export interface RunRequest {
   /** Working directory: the workspace folder. */
   cwd: string;
   options: AgentOptions;
+  /**
+   * A follow-up's earlier turns, oldest first. Model APIs send them as the
+   * message history; CLI agents resume their session instead (`options.resume`).
+   */
+  history?: readonly PriorTurn[];
   /** Longest line (or SSE event) of agent output accepted, in characters (`agentRelay.run.maxLineMegabytes`); past it the run fails. */
   maxLineChars?: number;
 }

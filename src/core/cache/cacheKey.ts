@@ -46,6 +46,12 @@ export interface AgentKeyFields {
   inputs?: { env: Readonly<Record<string, string | null>>; files: Readonly<Record<string, string | null>> };
   /** Anything else that changes the answer: the extension version if it renders prompts, the OS, … */
   extra?: unknown;
+  /**
+   * A follow-up's earlier turns, prompts and answers, oldest first: a follow-up
+   * is keyed on the whole conversation so far, never on its last prompt alone.
+   * Not the agent's session id: that differs between equal conversations.
+   */
+  conversation?: readonly { prompt: string; answer: string }[];
 }
 
 export interface CacheKeyInput extends AgentKeyFields {
@@ -77,6 +83,8 @@ export interface KeySummary {
   extra: string | null;
   folder: string | null;
   workspaceState: WorkspaceState | null;
+  /** Hash of a follow-up's earlier turns. */
+  conversation?: string;
 }
 
 export interface CacheKey {
@@ -120,6 +128,8 @@ export function canonicalKeyInput(input: CacheKeyInput): unknown {
     extra: input.extra ?? null,
     folder: input.folder ?? null,
     workspaceState: input.workspaceState ?? null,
+    // Only in follow-ups' keys, so that the keys of single turns stay what they were.
+    ...(input.conversation?.length ? { conversation: input.conversation.map((t) => [t.prompt, t.answer]) } : {}),
   };
 }
 
@@ -150,6 +160,7 @@ export function cacheKey(input: CacheKeyInput): CacheKey {
       extra: hashOrNull(input.extra),
       folder: hashOrNull(input.folder),
       workspaceState: input.workspaceState ?? null,
+      ...(input.conversation?.length ? { conversation: stableHash(input.conversation.map((t) => [t.prompt, t.answer])) } : {}),
     },
   };
 }

@@ -35,6 +35,7 @@ export function explainDifference(before: KeySummary, now: KeySummary): string |
     .sort()
     .filter((k) => before.sampling[k] !== now.sampling[k]);
   if (sampling.length) return `sampling changed (${sampling.map((k) => `${k} ${show(before.sampling[k])} → ${show(now.sampling[k])}`).join(', ')})`;
+  if ((before.conversation ?? null) !== (now.conversation ?? null)) return 'the conversation so far differs';
   if (before.context !== now.context) return 'attached context changed';
   if (before.environment !== now.environment) return 'agent environment changed';
   if ((before.inputs ?? null) !== (now.inputs ?? null)) return "the agent's configuration changed (its settings or memory files, or an environment variable it reads)";

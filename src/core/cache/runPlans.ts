@@ -32,6 +32,7 @@ export function cliRunPlan(spec: CliAgentSpec, request: RunRequest, agentVersion
       sampling: {},
       environment: request.options.environment,
       inputs,
+      conversation: request.history,
     },
     readOnly: spec.isReadOnly(args),
     readsWorkspace: true,
@@ -80,6 +81,9 @@ export function httpRunPlan(spec: HttpAgentSpec, config: HttpProviderConfig, req
       systemPrompt: config.systemPrompt ?? null,
       prompt: request.prompt,
       sampling: { maxTokens: config.maxTokens, temperature: config.temperature ?? null, topP: null, stop: null },
+      conversation: request.history,
+      // The bound decides how much of the conversation is sent.
+      ...(request.history?.length ? { extra: { maxHistoryTokens: config.maxHistoryTokens ?? 0 } } : {}),
     },
     readOnly: true,
     readsWorkspace: false,

@@ -89,6 +89,12 @@ export class CliAgentProvider implements AgentProvider {
       return { status: 'failed', message, exitCode: exit.exitCode, signal: exit.signal, durationMs: Date.now() - started };
     }
     const outcome = parser.finish({ exitCode: exit.exitCode, signal: exit.signal, stoppedBy, stderrTail: proc.stderr, durationMs: Date.now() - started });
+    // The agent no longer has the session (deleted, another machine, another folder). OpenCode says so and may still exit 0.
+    if (request.options.resume && !stoppedBy && this.spec.sessionLost.test(proc.stderr)) {
+      const message = `${this.spec.displayName} no longer has this conversation's session (${request.options.resume.sessionId}): it was deleted, or it was made on another machine or in another folder. Start a new run to go on.`;
+      ctx.emit({ type: 'error', message });
+      return { status: 'failed', message, sessionLost: true, exitCode: exit.exitCode, signal: exit.signal, durationMs: Date.now() - started };
+    }
     const transient = outcome.status === 'failed' && !stoppedBy ? transientCliFailure(outcome, proc.stderr) : undefined;
     return transient ? { ...outcome, transient: { reason: transient } } : outcome;
   }

@@ -1,6 +1,13 @@
 import type { AgentEvent, RunOutcome, RunStatus, SeqEvent } from '../agents/events';
 import { num, obj, str } from '../util/json';
 
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Run ids name files in the history: nothing else may. */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
+
 /** Bump when the record's shape changes incompatibly: older records are then skipped, not misread. */
 export const HISTORY_SCHEMA = 1;
 
@@ -37,6 +44,14 @@ export interface HistoryRecord {
   answerChars: number;
   /** Events in the log (the last is `done`). */
   events: number;
+  /** A turn of a conversation: the first turn's run id, this turn's place (1-based), and the place it asks again, if it does. */
+  conversationId?: string;
+  turn?: number;
+  replaces?: number;
+  /** What happened with the agent's session for this turn (forked, asked again). */
+  note?: string;
+  /** The agent's own session id (its `started` event), which a follow-up resumes. */
+  sessionId?: string;
 }
 
 /** A finished run as the run registry knows it (its RunRecord, and the prompt the agent received). */
@@ -52,6 +67,7 @@ export interface FinishedRun {
   startedAt?: number;
   finishedAt?: number;
   outcome?: RunOutcome;
+  conversation?: { conversationId: string; turn: number; replaces?: number; note?: string };
 }
 
 /** The record of a finished run, from its registry record and its events. */
@@ -60,8 +76,10 @@ export function historyRecord(run: FinishedRun, events: readonly SeqEvent[]): Hi
   let usage: Extract<AgentEvent, { type: 'usage' }> | undefined;
   let cache: HistoryRecord['cache'];
   let answerChars = 0;
+  let sessionId: string | undefined;
   for (const { event: e } of events) {
-    if (e.type === 'usage') usage = e;
+    if (e.type === 'started' && e.sessionId) sessionId = e.sessionId;
+    else if (e.type === 'usage') usage = e;
     else if (e.type === 'text') answerChars += e.text.length;
     else if (e.type === 'cache' && (e.status === 'hit' || cache !== 'hit')) cache = e.status;
   }
@@ -86,6 +104,8 @@ export function historyRecord(run: FinishedRun, events: readonly SeqEvent[]): Hi
     message: outcome.status === 'succeeded' ? undefined : outcome.message?.split('\n')[0].slice(0, 500),
     answerChars,
     events: events.length,
+    ...(run.conversation && { conversationId: run.conversation.conversationId, turn: run.conversation.turn, replaces: run.conversation.replaces, note: run.conversation.note?.slice(0, 500) }),
+    sessionId,
   };
 }
 
@@ -126,6 +146,21 @@ export function parseHistoryRecord(bytes: Buffer): HistoryRecord | undefined {
     message: str(o.message),
     answerChars: o.answerChars as number,
     events: o.events as number,
+    // A conversation's fields are all there and well formed, or the record is a single run.
+    ...conversationFields(o),
+    sessionId: typeof o.sessionId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(o.sessionId) ? o.sessionId : undefined,
+  };
+}
+
+function conversationFields(o: Record<string, unknown>): Pick<HistoryRecord, 'conversationId' | 'turn' | 'replaces' | 'note'> {
+  const turn = num(o.turn);
+  if (typeof o.conversationId !== 'string' || !isRunId(o.conversationId) || turn === undefined || !Number.isInteger(turn) || turn < 1) return {};
+  const replaces = num(o.replaces);
+  return {
+    conversationId: o.conversationId,
+    turn,
+    replaces: replaces !== undefined && Number.isInteger(replaces) && replaces >= 1 && replaces < turn ? replaces : undefined,
+    note: str(o.note)?.slice(0, 500),
   };
 }
 

@@ -4,7 +4,7 @@ import { writeAtomic } from '../cache/atomicWrite';
 import { CacheTree } from '../cache/cacheTree';
 import { errorCode, nodeFs, type CacheFs } from '../cache/fsLike';
 import type { Logger } from '../log';
-import { decodeLog, encodeLog, parseHistoryRecord, type HistoryRecord } from './historyRecord';
+import { decodeLog, encodeLog, isRunId, parseHistoryRecord, type HistoryRecord } from './historyRecord';
 
 export const HISTORY_DIR_NAME = 'run-history-v1';
 
@@ -17,13 +17,10 @@ export interface HistoryBounds {
 export const DEFAULT_BOUNDS: HistoryBounds = { maxRuns: 500, maxBytes: 200 * 1024 * 1024 };
 
 /** Run ids as they may reach a path: ours are UUIDs; an id from a command line is checked against this. */
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const RECORD_NAME = /^(\d{13})-([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/;
 const RECORD_MAX_BYTES = 256 * 1024;
 
-export function isRunId(id: string): boolean {
-  return RUN_ID.test(id);
-}
+export { isRunId };
 
 /** What a listing found: the records, newest first, and what it had to skip. */
 export interface HistoryListing {

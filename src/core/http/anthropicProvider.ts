@@ -22,7 +22,7 @@ export class AnthropicProvider extends HttpAgentProvider {
       stream: true,
       ...(this.config.temperature !== undefined ? { temperature: this.config.temperature } : {}),
       ...(this.config.systemPrompt ? { system: this.config.systemPrompt } : {}),
-      messages: [{ role: 'user', content: request.prompt }],
+      messages: this.messages(request, ctx),
     };
     return runSse(
       {

@@ -27,6 +27,8 @@ export interface HttpProviderConfig {
   maxTokens: number;
   temperature?: number;
   systemPrompt?: string;
+  /** A follow-up sends at most this much of the earlier turns (`agentRelay.<api>.maxHistoryTokens`, ~4 characters a token); 0 = no bound. */
+  maxHistoryTokens?: number;
   /** Use our own keep-alive connections even for remote hosts (skips VS Code's proxy support). Loopback always does. */
   directConnections?: boolean;
 }

@@ -15,7 +15,7 @@ export class OpenAiChatProvider extends HttpAgentProvider {
 
   async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
     const key = await this.apiKey();
-    const messages = [...(this.config.systemPrompt ? [{ role: 'system', content: this.config.systemPrompt }] : []), { role: 'user', content: request.prompt }];
+    const messages = [...(this.config.systemPrompt ? [{ role: 'system', content: this.config.systemPrompt }] : []), ...this.messages(request, ctx)];
     const body = {
       model: this.config.model,
       stream: true,

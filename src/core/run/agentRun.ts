@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentEvent, RunOutcome, SeqEvent } from '../agents/events';
 import type { AgentProvider, RunRequest } from '../agents/provider';
 import { nullLogger, type Logger } from '../log';
+import type { TurnOf } from './conversation';
 
 export type RunState = 'queued' | 'running' | 'finished';
 
@@ -12,6 +13,8 @@ export interface RunLabel {
   prompt: string;
   /** Label of the attached context ("src/app.ts:10-24"). */
   context?: string;
+  /** Set on a turn of a conversation (the first turn has it too once it is continued from the start). */
+  conversation?: TurnOf;
 }
 
 /** A run as plain data: what every view, the API and the history derive their shapes from. */

@@ -14,6 +14,7 @@ import { UserInputError } from './prompt';
 import { RateLimitedProvider, type RateLimits } from './rateLimit';
 import { RetryingProvider } from './retry';
 import { checkRunSpec, type RunSpec } from './runSpec';
+import type { TurnOf } from './conversation';
 
 /** What assembling a run needs from its host (VS Code or the headless CLI). */
 export interface RunServices {
@@ -54,9 +55,14 @@ export function createRun(spec: RunSpec, services: RunServices, id: string = ran
   if (plan && spec.cache !== 'off') layered = withResponseCache(layered, () => services.responseCache(spec), (r) => plan(r, spec.cache === 'bypass'));
   return new AgentRun(
     layered,
-    { prompt: spec.prompt, cwd: spec.cwd, options: spec.cli?.options ?? {}, maxLineChars: Math.max(1, spec.maxLineMegabytes ?? 64) * 1024 * 1024 },
-    { id, logger, timeoutMs: spec.timeoutMs, label: { agentName: agent.displayName, prompt: spec.title.prompt, context: spec.title.context } },
+    { prompt: spec.prompt, cwd: spec.cwd, options: spec.cli?.options ?? {}, history: spec.conversation?.history, maxLineChars: Math.max(1, spec.maxLineMegabytes ?? 64) * 1024 * 1024 },
+    { id, logger, timeoutMs: spec.timeoutMs, label: { agentName: agent.displayName, prompt: spec.title.prompt, context: spec.title.context, conversation: turnOf(spec) } },
   );
+}
+
+function turnOf(spec: RunSpec): TurnOf | undefined {
+  const c = spec.conversation;
+  return c && { conversationId: c.conversationId, turn: c.turn, replaces: c.replaces, note: c.note };
 }
 
 type Plan = (request: RunRequest, bypass: boolean) => Promise<CacheRunPlan>;

@@ -1,5 +1,7 @@
 import type { AgentOptions } from '../agents/cliAgent';
 import type { HttpProviderConfig } from '../http/httpAgents';
+import type { PriorTurn } from '../agents/priorTurns';
+import type { TurnOf } from './conversation';
 import { checkPrompt, UserInputError } from './prompt';
 
 /** Agent ids, built-in or registered by another extension. */
@@ -46,6 +48,12 @@ export interface RunSpec {
     pathSettingKey: string;
     options: AgentOptions;
   };
+  /**
+   * A follow-up turn: which conversation, and its earlier turns (resent to
+   * model APIs; part of every agent's cache key). CLI agents get the session
+   * to resume in `cli.options.resume`.
+   */
+  conversation?: TurnOf & { history: readonly PriorTurn[] };
   /** For model APIs: the client's configuration (model already translated) and its rate limit. */
   http?: { config: HttpProviderConfig; requestsPerMinute: number };
 }

@@ -5,13 +5,13 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, browser, closeAllEditors, requireBrowser } from '../suite/harness';
+import { api, browser, closeAllEditors, configureClaude, requireBrowser, startModelServer } from '../suite/harness';
 import { waitFor } from '../../support/processes';
 
 const handoff = () => path.join(process.env.AGENT_RELAY_TEST_TMP!, 'before-reload.json');
 
 describe('after a window reload', () => {
-  let before: { id: string; prompt: string };
+  let before: { id: string; prompt: string; claudeHome: string };
 
   beforeEach(function () {
     if (!existsSync(handoff())) {
@@ -27,10 +27,12 @@ describe('after a window reload', () => {
     // The reload restored the panel's tab; it is drawn once it is the active tab of its group.
     const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => `${t.label}${t.isActive ? ' (active)' : ''}${t.input instanceof vscode.TabInputWebview ? ` [${t.input.viewType}]` : ''}`));
     assert.ok(await waitFor(() => tabs().some((t) => t.includes('Remember this run')), 60_000), `no restored run panel among the tabs: ${tabs().join(', ')}`);
-    const text = await browser.waitForText(before.id, (t) => t.includes('Hello from the loopback model.'), 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\ntabs: ${tabs().join(', ')}`);
+    const text = await browser.waitForText(before.id, (t) => t.includes('Hello from the loopback model.') && t.endsWith('You told me saffron.'), 60_000).catch(async (err: Error) => {
+      const status = await browser.webview(before.id, { selector: '#status' }).catch(() => undefined);
+      throw new Error(`${err.message}\ntabs: ${tabs().join(', ')}\nwebview found: ${status?.found ?? false}, status: ${status?.text ?? ''}`);
     });
-    assert.doesNotMatch(text, /Ended when the window reloaded/);
+    assert.doesNotMatch(text, /No longer in the run history/);
+    assert.match(text, /You · turn 2[\s\S]*Before the reload: RECALL/);
     assert.equal((await browser.webview(before.id, { selector: '#status' })).text, 'Done');
     assert.equal((await browser.webview(before.id, { selector: '#prompt' })).text, before.prompt);
   });
@@ -48,5 +50,33 @@ describe('after a window reload', () => {
     assert.ok(await waitFor(async () => !(await browser.webview(before.id)).found, 30_000));
     await vscode.commands.executeCommand('agentRelay.openRun', before.id);
     await browser.waitForText(before.id, (t) => t.includes('Hello from the loopback model.'), 60_000);
+  });
+});
+
+describe('a conversation after a window reload', () => {
+  it('is continued from the history: Claude Code resumes the session the window before it made', async function () {
+    this.timeout(400_000);
+    const handoffFile = handoff();
+    if (!existsSync(handoffFile)) this.skip();
+    const before = JSON.parse(readFileSync(handoffFile, 'utf8')) as { id: string; claudeHome: string };
+    // A new model server (the one before went with the old extension host), the same Claude Code home.
+    const server = await startModelServer();
+    try {
+      await configureClaude(server, {}, before.claudeHome);
+      const v2 = (await api()).getApi(2);
+      assert.equal(v2.liveRun(before.id), undefined, 'the reloaded window should know the conversation only from the history');
+      const turn3 = await v2.followUp(before.id, 'After the reload: RECALL');
+      assert.equal(turn3.status, 'succeeded', JSON.stringify(turn3));
+      assert.equal(turn3.turn, 3);
+      assert.equal(((await v2.readEvents(turn3.id)) ?? []).flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join(''), 'You told me saffron.');
+      assert.ok(server.messageRequests('anthropic').some((q) => JSON.stringify(q.body).includes('Before the reload: RECALL')), 'the follow-up after the reload did not carry the earlier turns');
+      if (process.env.AGENT_RELAY_TEST_PROBE) await browser.waitForText(before.id, (t) => /You · turn 3[\s\S]*After the reload: RECALL[\s\S]*You told me saffron\.$/.test(t), 60_000).catch(async () => {
+        // The panel may have been closed by the test before; open it from the Runs view's command.
+        await vscode.commands.executeCommand('agentRelay.openRun', before.id);
+        await browser.waitForText(before.id, (t) => /You · turn 3[\s\S]*You told me saffron\.$/.test(t), 60_000);
+      });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -17,11 +17,12 @@ export const HANDOFF = () => path.join(process.env.AGENT_RELAY_TEST_TMP!, 'befor
 describe('the Runs view and the run history', () => {
   let server: ModelServer;
   let v2: AgentRelayApiV2;
+  let claudeHomeDir: string;
   const sidebar = async () => (await browser.workbench('.part.sidebar')).text ?? '';
 
   before(async () => {
     server = await startModelServer();
-    await configureClaude(server);
+    claudeHomeDir = await configureClaude(server);
     v2 = (await api()).getApi(2);
     await closeAllEditors();
   });
@@ -77,15 +78,19 @@ describe('the Runs view and the run history', () => {
     assert.ok(!cli(['list']).includes(id), 'the deleted run is still in the history');
   });
 
-  it('leaves a finished run\'s panel open for the reload that follows', async function () {
+  it('leaves a finished conversation\'s panel open for the reload that follows', async function () {
     requireBrowser(this);
     await closeAllEditors();
-    const prompt = 'Remember this run across the reload';
+    const prompt = 'Remember this run across the reload REMEMBER:saffron';
     const id = await runAgent(prompt);
     assert.equal((await (await api()).getRun(id)!.done).status, 'succeeded');
+    const turn2 = await v2.followUp(id, 'Before the reload: RECALL');
+    assert.equal(turn2.status, 'succeeded');
+    await browser.waitForText(id, (t) => t.endsWith('You told me saffron.'), 60_000);
     await browser.waitForText(id, (t) => t === 'Done', 30_000, '#status');
-    // The history has it before the window goes.
-    assert.ok(await waitFor(async () => (await v2.getRun(id))?.state === 'finished' && (await v2.readEvents(id)) !== undefined, 30_000));
-    writeFileSync(HANDOFF(), JSON.stringify({ id, prompt }));
+    // The history has both turns before the window goes.
+    assert.ok(await waitFor(async () => (await v2.getRun(turn2.id))?.state === 'finished' && (await v2.readEvents(turn2.id)) !== undefined && (await v2.readEvents(id)) !== undefined, 30_000));
+    // The next phase keeps Claude Code's home (its sessions) for the follow-up after the reload.
+    writeFileSync(HANDOFF(), JSON.stringify({ id, prompt, claudeHome: claudeHomeDir }));
   });
 });

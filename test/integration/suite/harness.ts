@@ -81,8 +81,9 @@ export function requireBrowser(ctx: Mocha.Context): void {
  * configuration leaks in or out. `extra` sets other agentRelay.<id>.* settings
  * (keys like 'claude.permissionMode'); the rest are reset.
  */
-export async function configureAgent(agentId: keyof typeof HOMES, server: ModelServer, extra: Record<string, unknown> = {}): Promise<string> {
-  const dir = mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), `${agentId}-home-`));
+export async function configureAgent(agentId: keyof typeof HOMES, server: ModelServer, extra: Record<string, unknown> = {}, home?: string): Promise<string> {
+  // `home`: the one an earlier phase used, so the agent still has its sessions.
+  const dir = home ?? mkdtempSync(path.join(process.env.AGENT_RELAY_TEST_TMP ?? os.tmpdir(), `${agentId}-home-`));
   const { env } = HOMES[agentId](dir, server.url);
   const c = vscode.workspace.getConfiguration('agentRelay');
   await c.update(`${agentId}.environment`, env, vscode.ConfigurationTarget.Global);
@@ -95,7 +96,7 @@ export async function configureAgent(agentId: keyof typeof HOMES, server: ModelS
 
 const HOMES = { claude: claudeHome, codex: codexHome, gemini: geminiHome, opencode: opencodeHome };
 
-export const configureClaude = (server: ModelServer, extra: Record<string, unknown> = {}) => configureAgent('claude', server, extra);
+export const configureClaude = (server: ModelServer, extra: Record<string, unknown> = {}, home?: string) => configureAgent('claude', server, extra, home);
 
 export async function startModelServer(): Promise<ModelServer> {
   return new ModelServer().start();
