@@ -7,6 +7,7 @@ import { Relay } from './host/relay';
 import { RunPanel } from './host/runPanel';
 import { watchRuns } from './host/runWatchers';
 import { RunsView } from './host/runsView';
+import { AnswerDocuments } from './host/groups';
 import { createApi, type AgentRelayApi } from './host/api';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
@@ -23,7 +24,9 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     runsView,
     runsTree,
     ...registerCommands(r),
-    vscode.window.registerTreeDataProvider('agentRelay.agents', new AgentsView(r)),
+    // Several agents selected together run one prompt ("Run on Several Agents…").
+    vscode.window.createTreeView('agentRelay.agents', { treeDataProvider: new AgentsView(r), canSelectMany: true }),
+    vscode.workspace.registerTextDocumentContentProvider(AnswerDocuments.scheme, new AnswerDocuments(r)),
     vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),
     new CacheStatusBar(r.cache),
     watchRuns(r),

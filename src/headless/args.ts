@@ -36,6 +36,9 @@ export type CliArgs =
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
   agent-relay run --agent ID [options] -            read the prompt from stdin
+  agent-relay run --agent ID,ID,... [options] PROMPT...
+                                                    one prompt to several agents at once: each answer under
+                                                    its agent's name, then a summary (fastest, cheapest)
   agent-relay run --continue RUN_ID [options] PROMPT...
                                                     follow up on an earlier run of this folder (--cwd): the
                                                     agent resumes its own session (see "runs list")

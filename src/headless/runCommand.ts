@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { groupRow, groupTable, markBest } from '../core/run/groupSummary';
 import type { RunOutcome } from '../core/agents/events';
 import { isRunId } from '../core/history/historyRecord';
 import { createRun } from '../core/run/assembly';
@@ -7,13 +9,14 @@ import { folderWorkspaceId } from './cacheCommand';
 import type { AgentRun } from '../core/run/agentRun';
 import { UserInputError } from '../core/run/prompt';
 import type { CliArgs } from './args';
-import { humanPrinter, jsonPrinter } from './output';
+import { humanPrinter, jsonPrinter, out } from './output';
 import { EXIT, exitCodeFor, HeadlessSession } from './session';
 
 /** `run --agent ID PROMPT`: one run, streamed; returns the exit code. */
 export async function runCommand(args: Extract<CliArgs, { command: 'run' }>): Promise<number> {
   const session = new HeadlessSession(args);
   if (args.continueFrom !== undefined) return continueCommand(session, args, args.continueFrom);
+  if (args.agent.includes(',')) return severalAgents(session, args);
   const agent = session.catalog.find(args.agent);
   if (!agent) {
     process.stderr.write(`${session.catalog.unknownMessage(args.agent)}\n`);
@@ -111,6 +114,64 @@ async function continueCommand(session: HeadlessSession, args: Extract<CliArgs, 
   }
   await session.close();
   return exitCodeFor(outcome!);
+}
+
+/**
+ * `run --agent claude,codex,anthropic PROMPT`: one prompt, several agents at
+ * once under --max-concurrent (a group). Each answer is printed under its
+ * agent's name as it finishes (`--json`: every event line tagged with its
+ * agent), then the summary. An unknown agent or a refused option runs
+ * nothing. Exits 0 when all succeeded, 1 when any did not.
+ */
+async function severalAgents(session: HeadlessSession, args: Extract<CliArgs, { command: 'run' }>): Promise<number> {
+  const ids = args.agent.split(',').map((a) => a.trim()).filter(Boolean);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup || ids.length < 2) {
+    process.stderr.write(dup ? `--agent names ${dup} twice.\n` : '--agent needs two or more agents separated by commas.\n');
+    return EXIT.usage;
+  }
+  const prompt = args.prompt ?? (process.stdin.isTTY ? '' : await readStdin());
+  const groupId = randomUUID();
+  const runs: AgentRun[] = [];
+  const problems: string[] = [];
+  ids.forEach((id, index) => {
+    const agent = session.catalog.find(id);
+    if (!agent) return void problems.push(session.catalog.unknownMessage(id));
+    try {
+      const spec = session.runSpec(agent, prompt);
+      spec.group = { groupId, index };
+      runs.push(createRun(spec, session.services));
+    } catch (err) {
+      if (!(err instanceof UserInputError)) throw err;
+      problems.push(`${agent.displayName}: ${err.message}`);
+    }
+  });
+  if (problems.length) {
+    process.stderr.write(`Nothing was run.\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return EXIT.usage;
+  }
+  const finished = runs.map((run) => {
+    let answer = '';
+    const notes: string[] = [];
+    run.onEvent(args.json ? jsonPrinter({ agent: run.agentId }) : humanPrinter((t) => (answer += t), (l) => notes.push(l)));
+    session.registry.submit(run);
+    return run.done.then((outcome) => {
+      if (args.json) return;
+      process.stderr.write(`\n── ${run.label.agentName} · ${outcome.status}\n${notes.join('\n')}${notes.length ? '\n' : ''}`);
+      if (answer) out(`${answer}${answer.endsWith('\n') ? '' : '\n'}`);
+    });
+  });
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    const first = ++interrupts === 1;
+    for (const run of runs) (first ? run.cancel() : run.killNow());
+  });
+  await Promise.all(finished);
+  await session.close();
+  const rows = markBest(runs.map((run) => groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event))));
+  if (args.json) for (const r of rows) out(`${JSON.stringify({ agent: r.agentId, summary: r })}\n`);
+  else out(`\n${groupTable(rows)}\n`);
+  return rows.every((r) => r.status === 'succeeded') ? EXIT.ok : EXIT.failed;
 }
 
 function readStdin(): Promise<string> {

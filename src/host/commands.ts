@@ -8,6 +8,7 @@ import type { Relay } from './relay';
 import { RunPanel } from './runPanel';
 import { copyAnswer, deleteRun, filterRuns, followUp, openRun, rerun, type RunRef } from './runCommands';
 import { startRun } from './runs';
+import { compareAnswers, runOnSeveralAgents } from './groups';
 import { runSettings } from './settings';
 import { inertLabel, inertMessage } from './inertText';
 
@@ -50,6 +51,8 @@ export const COMMANDS: Record<string, Command> = {
   'agentRelay.rerunWithoutCache': (relay, ref?: RunRef) => rerun(relay, ref, true),
   'agentRelay.copyAnswer': copyAnswer,
   'agentRelay.followUp': followUp,
+  'agentRelay.runOnSeveralAgents': runOnSeveralAgents,
+  'agentRelay.compareAnswers': compareAnswers,
   'agentRelay.deleteRun': deleteRun,
   'agentRelay.filterRuns': filterRuns,
   'agentRelay.refreshRuns': (relay) => relay.runsView?.refresh(),

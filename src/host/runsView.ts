@@ -25,6 +25,11 @@ export interface RunEntry {
   turn?: number;
   /** On a conversation's first turn: every turn, oldest first (the entry shows the latest one's state). */
   turns?: RunEntry[];
+  /** One of several agents asked the same prompt at once. */
+  groupId?: string;
+  groupIndex?: number;
+  /** On a group's entry: its runs, in column order. */
+  members?: RunEntry[];
   /** The live run, while this window holds it. */
   run?: AgentRun;
   /** The history's record, once written. */
@@ -66,8 +71,31 @@ function entryOfRun(relay: Relay, run: AgentRun): RunEntry {
     queuePosition: relay.runs.queuePosition(run),
     conversationId: r.conversation?.conversationId,
     turn: r.conversation?.turn,
+    groupId: r.group?.groupId,
+    groupIndex: r.group?.index,
     run,
   };
+}
+
+/** A group (one prompt, several agents) is one entry, where its first run would be, with its runs below it. */
+function groupGroups(entries: RunEntry[]): RunEntry[] {
+  const members = new Map<string, RunEntry[]>();
+  for (const e of entries) if (e.groupId) members.set(e.groupId, [...(members.get(e.groupId) ?? []), e]);
+  const out: RunEntry[] = [];
+  const placed = new Set<string>();
+  for (const e of entries) {
+    const group = e.groupId ? members.get(e.groupId)! : undefined;
+    if (!group || group.length < 2) {
+      out.push(e);
+      continue;
+    }
+    if (placed.has(e.groupId!)) continue;
+    placed.add(e.groupId!);
+    const runs = [...group].sort((a, b) => (a.groupIndex ?? 0) - (b.groupIndex ?? 0));
+    const active = runs.find((r) => r.state !== 'finished');
+    out.push({ ...runs[0], state: active ? active.state : 'finished', status: active ? undefined : runs.every((r) => r.status === 'succeeded') ? 'succeeded' : 'failed', members: runs, durationMs: undefined, inputTokens: undefined, outputTokens: undefined, costUsd: runs.every((r) => r.costUsd !== undefined) ? runs.reduce((n, r) => n + r.costUsd!, 0) : undefined, cache: undefined, run: undefined });
+  }
+  return out;
 }
 
 /**
@@ -170,13 +198,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const live = this.relay.runs.all().map((r) => entryOfRun(this.relay, r));
     const known = new Set(live.map((e) => e.id));
     const history = (await this.relay.workspaceHistory()?.list())?.records ?? [];
-    const all = (grouped ? groupConversations : (x: RunEntry[]) => x)([...live.filter((e) => e.state !== 'finished').reverse(), ...[...live.filter((e) => e.state === 'finished'), ...history.filter((r) => !known.has(r.id)).map(entryOfRecord)].sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))]);
+    const all = (grouped ? (x: RunEntry[]) => groupGroups(groupConversations(x)) : (x: RunEntry[]) => x)([...live.filter((e) => e.state !== 'finished').reverse(), ...[...live.filter((e) => e.state === 'finished'), ...history.filter((r) => !known.has(r.id)).map(entryOfRecord)].sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))]);
     const f = filtered ? this.filter : {};
     return all.filter((e) => (!f.agents?.length || f.agents.includes(e.agentId)) && (!f.statuses?.length || f.statuses.includes(e.state === 'finished' ? e.status! : e.state)));
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (node?.kind === 'group') return node.entries.map((entry) => ({ kind: 'run', entry }));
+    if (node?.kind === 'run' && node.entry.members) return node.entry.members.map((entry) => ({ kind: 'run', entry }));
     if (node?.kind === 'run' && node.entry.turns && !node.entry.conversationId) return node.entry.turns.map((t) => ({ kind: 'run', entry: { ...t, conversationId: t.conversationId ?? node.entry.id, turns: undefined } }));
     if (node) return [];
     const entries = await this.entries();
@@ -202,12 +231,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const e = node.entry;
     const words = e.prompt.replace(/\s+/g, ' ').trim();
     const isConversation = Boolean(e.turns && !e.conversationId);
-    const item = new vscode.TreeItem(words.length > 60 ? `${words.slice(0, 60)}…` : words, isConversation ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = e.conversationId ? `turn:${e.id}` : `run:${e.id}`;
+    const isGroup = Boolean(e.members);
+    const item = new vscode.TreeItem(words.length > 60 ? `${words.slice(0, 60)}…` : words, isConversation || isGroup ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = isGroup ? `group:${e.groupId}` : e.conversationId ? `turn:${e.id}` : `run:${e.id}`;
     const [icon, color] = ICONS[e.state === 'finished' ? (e.status ?? 'failed') : e.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [
-      e.agentName,
+      isGroup ? vscode.l10n.t({ message: '{0} agents', args: [e.members!.length], comment: '{0} is a number, 2 or more' }) : e.agentName,
       isConversation ? vscode.l10n.t({ message: '{0} turns', args: [e.turns!.length], comment: '{0} is a number, 2 or more' }) : e.conversationId ? vscode.l10n.t({ message: 'turn {0}', args: [e.turn ?? 1], comment: '{0} is a number' }) : undefined,
       e.state === 'queued' ? (e.queuePosition ? vscode.l10n.t({ message: 'queued, {0} in line', args: [e.queuePosition], comment: '{0} is a place in the queue, 1 = next' }) : vscode.l10n.t('queued')) : undefined,
       e.durationMs !== undefined ? `${(e.durationMs / 1000).toFixed(1)} s` : undefined,
@@ -221,8 +251,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     tooltip.appendMarkdown('**').appendText(e.agentName).appendMarkdown('** · ').appendText(e.state === 'finished' ? (e.status ?? '') : e.state).appendMarkdown('\n\n').appendText(e.prompt.slice(0, 500));
     if (e.context) tooltip.appendMarkdown('\n\n+ ').appendText(e.context);
     item.tooltip = tooltip;
-    item.contextValue = `run.${e.state}${e.cache === 'hit' ? '.cached' : ''}`;
-    item.command = { command: 'agentRelay.openRun', title: vscode.l10n.t('Open'), arguments: [node] };
+    item.contextValue = isGroup ? `group.${e.state}` : `run.${e.state}${e.cache === 'hit' ? '.cached' : ''}`;
+    if (!isGroup) item.command = { command: 'agentRelay.openRun', title: vscode.l10n.t('Open'), arguments: [node] };
     return item;
   }
 

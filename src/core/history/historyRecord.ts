@@ -50,6 +50,9 @@ export interface HistoryRecord {
   replaces?: number;
   /** What happened with the agent's session for this turn (forked, asked again). */
   note?: string;
+  /** One of several agents asked the same prompt at once: the group's id and this run's place in it. */
+  groupId?: string;
+  groupIndex?: number;
   /** The agent's own session id (its `started` event), which a follow-up resumes. */
   sessionId?: string;
 }
@@ -68,6 +71,7 @@ export interface FinishedRun {
   finishedAt?: number;
   outcome?: RunOutcome;
   conversation?: { conversationId: string; turn: number; replaces?: number; note?: string };
+  group?: { groupId: string; index: number };
 }
 
 /** The record of a finished run, from its registry record and its events. */
@@ -105,6 +109,7 @@ export function historyRecord(run: FinishedRun, events: readonly SeqEvent[]): Hi
     answerChars,
     events: events.length,
     ...(run.conversation && { conversationId: run.conversation.conversationId, turn: run.conversation.turn, replaces: run.conversation.replaces, note: run.conversation.note?.slice(0, 500) }),
+    ...(run.group && { groupId: run.group.groupId, groupIndex: run.group.index }),
     sessionId,
   };
 }
@@ -148,6 +153,7 @@ export function parseHistoryRecord(bytes: Buffer): HistoryRecord | undefined {
     events: o.events as number,
     // A conversation's fields are all there and well formed, or the record is a single run.
     ...conversationFields(o),
+    ...(typeof o.groupId === 'string' && isRunId(o.groupId) && Number.isInteger(o.groupIndex) && (o.groupIndex as number) >= 0 ? { groupId: o.groupId, groupIndex: o.groupIndex as number } : {}),
     sessionId: typeof o.sessionId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(o.sessionId) ? o.sessionId : undefined,
   };
 }

@@ -15,6 +15,8 @@ export interface RunLabel {
   context?: string;
   /** Set on a turn of a conversation (the first turn has it too once it is continued from the start). */
   conversation?: TurnOf;
+  /** One of several agents asked the same prompt at once ("Run on Several Agents"): the group's id and this run's column. */
+  group?: { groupId: string; index: number };
 }
 
 /** A run as plain data: what every view, the API and the history derive their shapes from. */

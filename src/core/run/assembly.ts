@@ -56,7 +56,7 @@ export function createRun(spec: RunSpec, services: RunServices, id: string = ran
   return new AgentRun(
     layered,
     { prompt: spec.prompt, cwd: spec.cwd, options: spec.cli?.options ?? {}, history: spec.conversation?.history, maxLineChars: Math.max(1, spec.maxLineMegabytes ?? 64) * 1024 * 1024 },
-    { id, logger, timeoutMs: spec.timeoutMs, label: { agentName: agent.displayName, prompt: spec.title.prompt, context: spec.title.context, conversation: turnOf(spec) } },
+    { id, logger, timeoutMs: spec.timeoutMs, label: { agentName: agent.displayName, prompt: spec.title.prompt, context: spec.title.context, conversation: turnOf(spec), group: spec.group } },
   );
 }
 

@@ -54,6 +54,8 @@ export interface RunSpec {
    * to resume in `cli.options.resume`.
    */
   conversation?: TurnOf & { history: readonly PriorTurn[] };
+  /** One of several agents asked this prompt at once. */
+  group?: { groupId: string; index: number };
   /** For model APIs: the client's configuration (model already translated) and its rate limit. */
   http?: { config: HttpProviderConfig; requestsPerMinute: number };
 }

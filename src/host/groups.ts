@@ -1,0 +1,150 @@
+// One prompt, several agents ("Run on Several Agents…"), and comparing what
+// they answered in VS Code's diff editor.
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { isReadOnlyMode } from '../core/agents/cliAgent';
+import type { AgentRun } from '../core/run/agentRun';
+import { createRun } from '../core/run/assembly';
+import { groupRow, markBest, type GroupRow } from '../core/run/groupSummary';
+import { UserInputError, type AttachedContext } from '../core/run/prompt';
+import { agentStatus, askPrompt, runFolder, selectionContext } from './pickers';
+import type { Relay } from './relay';
+import { resolveRunSpec } from './runs';
+import { runSettings } from './settings';
+import type { RunEntry } from './runsView';
+
+const LAST_SET_KEY = 'agentRelay.several.lastAgents';
+
+export interface GroupStart {
+  groupId: string;
+  runIds: string[];
+}
+
+/**
+ * Submits one run per agent, tagged with one group id, through the queue (a
+ * group larger than `agentRelay.run.maxConcurrent` waits its turn, and its
+ * panels say so). Runs that may edit files would need a worktree each, which
+ * is not built: such a group is refused before anything starts.
+ */
+export function startGroup(relay: Relay, agentIds: readonly string[], prompt: string, opts: { folder: vscode.WorkspaceFolder; context?: AttachedContext; showPanel?: boolean }): GroupStart {
+  if (new Set(agentIds).size < 2) throw new UserInputError('Pick two or more different agents.');
+  const specs = agentIds.map((id) => {
+    const agent = relay.catalog.find(id);
+    if (!agent) throw new UserInputError(relay.catalog.unknownMessage(id));
+    const spec = resolveRunSpec(relay, agent, prompt, { folder: opts.folder, context: opts.context });
+    if (agent.kind === 'cli' && !isReadOnlyMode(agent.spec, spec.cli?.options.permissionMode || agent.spec.defaultPermissionMode)) {
+      throw new UserInputError(
+        `${agent.displayName} is set to a mode that may edit files (agentRelay.${agent.id}.permissionMode). Several agents editing one working tree would overwrite each other, and running each in its own git worktree is not available yet: use read-only modes for a group, or run ${agent.displayName} on its own.`,
+      );
+    }
+    return { agent, spec };
+  });
+  const groupId = randomUUID();
+  // Built first, all of them: a refused option starts nothing.
+  const runs = specs.map(({ spec }, index) => createRun({ ...spec, group: { groupId, index } }, relay.runServices));
+  for (const run of runs) relay.runs.submit(run, { showPanel: opts.showPanel !== false });
+  return { groupId, runIds: runs.map((r) => r.id) };
+}
+
+/**
+ * "Run on Several Agents…": agents from the Agents view's selection, the
+ * arguments, or a multi-select quick pick that remembers the last set; the
+ * prompt is typed once, with the editor's selection attached as for Run Agent.
+ */
+export async function runOnSeveralAgents(relay: Relay, ref?: unknown, selected?: unknown, prompt?: string): Promise<GroupStart | undefined> {
+  const folder = runFolder();
+  if (!folder) throw new UserInputError('Agent Relay runs agents in a workspace folder. Open a folder first.');
+  if (!vscode.workspace.isTrusted) throw new UserInputError('Agent Relay runs agents only in trusted workspaces.');
+  let ids = agentIdsOf(selected) ?? agentIdsOf(ref);
+  if (!ids || ids.length < 2) {
+    const last = relay.context.workspaceState.get<string[]>(LAST_SET_KEY) ?? [];
+    const items = await Promise.all(
+      relay.catalog.all().map(async (a) => {
+        const status = await agentStatus(relay, a, folder);
+        return { label: a.displayName, description: status.text, picked: last.includes(a.id) || (ids?.includes(a.id) ?? false), id: a.id };
+      }),
+    );
+    const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t('Agent Relay: Run on Several Agents'), placeHolder: vscode.l10n.t('Which agents? (two or more)') });
+    if (!picks) return undefined;
+    ids = picks.map((p) => p.id);
+    if (ids.length < 2) throw new UserInputError('Pick two or more agents.');
+  }
+  await relay.context.workspaceState.update(LAST_SET_KEY, ids);
+  const context = selectionContext(folder);
+  let attach = runSettings(folder).attachSelection;
+  if (prompt === undefined) {
+    const answer = await askPrompt({ displayName: ids.map((id) => relay.catalog.find(id)?.displayName ?? id).join(', ') }, context, attach);
+    if (!answer) return undefined;
+    prompt = answer.prompt;
+    attach = answer.attach;
+  }
+  return startGroup(relay, ids, prompt, { folder, context: attach ? context : undefined });
+}
+
+function agentIdsOf(v: unknown): string[] | undefined {
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v)) {
+    const ids = v.map((x) => (typeof x === 'string' ? x : x && typeof x === 'object' && typeof (x as { agentId?: unknown }).agentId === 'string' ? (x as { agentId: string }).agentId : undefined));
+    return ids.every((x): x is string => x !== undefined) ? ids : undefined;
+  }
+  return undefined;
+}
+
+/** The runs of a group this window holds, in their columns' order. */
+export function groupRuns(relay: Relay, groupId: string): AgentRun[] {
+  return relay.runs
+    .all()
+    .filter((r) => r.label.group?.groupId === groupId)
+    .sort((a, b) => a.label.group!.index - b.label.group!.index);
+}
+
+/** The group's summary rows, fastest and cheapest marked. */
+export function groupSummary(relay: Relay, groupId: string): GroupRow[] {
+  return markBest(groupRuns(relay, groupId).map((run) => groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event))));
+}
+
+/** Read-only documents holding a run's answer, for the diff editor: `agent-relay-answer:/<runId>/<agent>.md`. */
+export class AnswerDocuments implements vscode.TextDocumentContentProvider {
+  static readonly scheme = 'agent-relay-answer';
+  constructor(private readonly relay: Relay) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const runId = uri.path.split('/')[1] ?? '';
+    const events = this.relay.runs.get(runId)?.eventsAfter(0) ?? (await this.relay.workspaceHistory().readEvents(runId)) ?? [];
+    return events.flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join('');
+  }
+}
+
+/**
+ * "Compare Answers…": VS Code's diff editor on two runs' answers; two run ids,
+ * or two picked from a group (the active panel's, or the newest group).
+ */
+export async function compareAnswers(relay: Relay, a?: unknown, b?: unknown): Promise<boolean> {
+  let pair = typeof a === 'string' && typeof b === 'string' ? [a, b] : undefined;
+  const names = new Map<string, string>();
+  if (!pair) {
+    // A group of the Runs view (live or from the history), the group of a run id, or the newest group of this window.
+    const node = a as { kind?: string; entry?: RunEntry } | undefined;
+    let runs: Array<{ id: string; agentName: string; status?: string }>;
+    if (node?.kind === 'run' && node.entry?.members) runs = node.entry.members.filter((m) => m.state === 'finished').map((m) => ({ id: m.id, agentName: m.agentName, status: m.status }));
+    else {
+      const groupId = (typeof a === 'string' && relay.runs.get(a)?.label.group?.groupId) || relay.runs.all().filter((r) => r.label.group).at(-1)?.label.group?.groupId;
+      runs = (groupId ? groupRuns(relay, groupId).filter((r) => r.state === 'finished') : []).map((r) => ({ id: r.id, agentName: r.label.agentName, status: r.outcome?.status }));
+    }
+    for (const r of runs) names.set(r.id, r.agentName);
+    if (runs.length < 2) throw new UserInputError('Compare Answers needs two finished runs of one group: use "Run on Several Agents…" first.');
+    const picks = await vscode.window.showQuickPick(
+      runs.map((r) => ({ label: r.agentName, description: r.status, id: r.id })),
+      { canPickMany: true, title: vscode.l10n.t('Agent Relay: Compare Answers'), placeHolder: vscode.l10n.t('Pick two answers') },
+    );
+    if (!picks) return false;
+    if (picks.length !== 2) throw new UserInputError('Pick exactly two answers to compare.');
+    pair = picks.map((p) => p.id);
+  }
+  const [left, right] = pair.map((id) => {
+    return { id, name: relay.runs.get(id)?.label.agentName ?? names.get(id) ?? id };
+  });
+  const uri = (x: { id: string; name: string }) => vscode.Uri.from({ scheme: AnswerDocuments.scheme, path: `/${x.id}/${x.name.replace(/[^\w.-]+/g, '-')}.md` });
+  await vscode.commands.executeCommand('vscode.diff', uri(left), uri(right), vscode.l10n.t({ message: 'Answers: {0} ↔ {1}', args: [left.name, right.name], comment: 'the diff editor title; {0} and {1} are agents' }));
+  return true;
+}
