@@ -1,6 +1,7 @@
 // `npm run bench`: figures measured side by side in one run, as ratios (the
 // machine is shared and absolute times drift), written to bench/results/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,6 +18,14 @@ const ROOT = path.resolve(__dirname, '../..');
 function bundleSize(file: string) {
   const buf = readFileSync(path.join(ROOT, file));
   return { bytes: buf.length, gzipBytes: gzipSync(buf).length };
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function claudeBinary(): string | undefined {
@@ -59,6 +68,24 @@ async function main(): Promise<void> {
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  // One line per run, so figures can be followed across commits (the gate's baseline is bench/baseline.json).
+  appendFileSync(
+    path.join(dir, 'history.jsonl'),
+    JSON.stringify({
+      commit: gitCommit(),
+      date: results.date,
+      machine: `${results.machine.cpus} CPUs, ${results.machine.platform}, Node ${results.machine.node}`,
+      figures: {
+        parserVsReadline: results.parser.ratios.relayVsReadline,
+        panel10MBDomNodes: results.panel.at10MB.domNodes.atEnd,
+        panel10MBSavedStateBytes: results.panel.at10MB.savedStateBytes,
+        panelLongestWork10MBvs1MB: results.panel.ratio.longestWork10MBvs1MB,
+        extensionGzipBytes: results.bundles.extensionHost.gzipBytes,
+        webviewGzipBytes: results.bundles.webview.gzipBytes,
+        vsixBytes: results.vsix.bytes,
+      },
+    }) + '\n',
+  );
   const p = results.parser;
   const a = results.agents;
   const md = [

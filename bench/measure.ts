@@ -1,16 +1,30 @@
 /** Median of several timed rounds; rounds of competing variants are interleaved so drift hits both alike. */
-export function interleaved(rounds: number, variants: Record<string, () => Promise<void> | void>): Promise<Record<string, number>> {
-  return (async () => {
-    const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const [name, fn] of Object.entries(variants)) {
-        const t0 = process.hrtime.bigint();
-        await fn();
-        times[name].push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
+export async function interleaved(rounds: number, variants: Record<string, () => Promise<void> | void>): Promise<Record<string, number>> {
+  const times = await interleavedRounds(rounds, variants);
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+/** Every round's time of each variant (ms), interleaved: round r of one variant ran next to round r of the others. */
+export async function interleavedRounds(rounds: number, variants: Record<string, () => Promise<void> | void>): Promise<Record<string, number[]>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      times[name].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
-  })();
+  }
+  return times;
+}
+
+/**
+ * A ratio of two variants measured side by side: the median of the per-round
+ * ratios (baseline time / ours, so > 1 means ours is faster) and their range,
+ * which is the spread a later measurement is judged against.
+ */
+export function pairedRatio(ours: number[], baseline: number[]): { value: number; spread: [number, number] } {
+  const r = ours.map((t, i) => baseline[i] / t);
+  return { value: median(r), spread: [Math.min(...r), Math.max(...r)] };
 }
 
 export function median(values: number[]): number {

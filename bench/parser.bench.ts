@@ -7,7 +7,7 @@ import { ClaudeStreamParser } from '../src/core/agents/claudeStream';
 import { StdoutReader } from '../src/core/cli/stdoutReader';
 import { LineSplitter, parseJsonObject } from '../src/core/stream/jsonLines';
 import { fixture } from '../test/support/fixtures';
-import { interleaved } from './measure';
+import { interleavedRounds, median, pairedRatio } from './measure';
 
 const CHUNK = 64 * 1024; // a pipe's typical read size
 const SILENT = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -34,20 +34,29 @@ function chunks(buf: Buffer): Buffer[] {
   return out;
 }
 
+/**
+ * Only for checking the benchmark gate itself (test/unit/benchGate.test.ts):
+ * AGENT_RELAY_BENCH_SLOWDOWN=N makes our parser variant parse its input N
+ * times, a stand-in for a real regression in the parser.
+ */
+const SLOWDOWN = Math.max(1, Number(process.env.AGENT_RELAY_BENCH_SLOWDOWN) || 1);
+
 export async function benchParser(rounds = 7, sizeMb = 32) {
   const data = bigTranscript(sizeMb * 1024 * 1024);
   const pieces = chunks(data);
   let checksum = 0;
 
-  const result = await interleaved(rounds, {
+  const times = await interleavedRounds(rounds, {
     // What a run does: frame lines, parse JSON, turn into normalised events.
     // (StdoutReader, as a CLI run uses it: the parser's raw-line fast path, then JSON.parse.)
     relay: () => {
-      let events = 0;
-      const reader = new StdoutReader(new ClaudeStreamParser(() => events++), SILENT);
-      for (const p of pieces) reader.push(p);
-      reader.end();
-      checksum += events;
+      for (let k = 0; k < SLOWDOWN; k++) {
+        let events = 0;
+        const reader = new StdoutReader(new ClaudeStreamParser(() => events++), SILENT);
+        for (const p of pieces) reader.push(p);
+        reader.end();
+        checksum += events;
+      }
     },
     // Framing and JSON only, to separate our framing from our event mapping.
     relayFramingOnly: () => {
@@ -73,6 +82,8 @@ export async function benchParser(rounds = 7, sizeMb = 32) {
       checksum += n;
     },
   });
+  const result = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
+  const paired = pairedRatio(times.relay, times.readlineJsonParse);
   const mb = data.length / (1024 * 1024);
   const mbps = (ms: number) => mb / (ms / 1000);
   return {
@@ -88,6 +99,8 @@ export async function benchParser(rounds = 7, sizeMb = 32) {
       relayVsReadline: round(result.readlineJsonParse / result.relay, 2),
       framingVsReadline: round(result.readlineJsonParse / result.relayFramingOnly, 2),
     },
+    /** The per-round ratio of the full pipeline to the baseline: its median and range (the gate's spread). */
+    paired: { relayVsReadline: { value: round(paired.value, 3), spread: [round(paired.spread[0], 3), round(paired.spread[1], 3)] as [number, number] } },
     checksum,
   };
 }

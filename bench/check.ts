@@ -1,0 +1,108 @@
+// `npm run bench:check` (called from .ci/run): the gated figures now, against
+// the committed bench/baseline.json; exits 1 on a confirmed regression over
+// 10 %. `npm run bench:baseline` writes the baseline instead (commit it with
+// the reason it changed). Judgement: bench/gate.ts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { judge, report, type Figure, type Verdict } from './gate';
+import { benchPanel } from './panel.bench';
+import { benchParser } from './parser.bench';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BASELINE = path.join(ROOT, 'bench', 'baseline.json');
+
+interface Baseline {
+  date: string;
+  commit?: string;
+  machine: string;
+  figures: Figure[];
+}
+
+function bundleFigures(): Figure[] {
+  const files = { extensionHost: 'dist/extension.js', headlessCli: 'dist/cli.js', httpProviders: 'dist/httpProviders.js', webview: 'dist/webview/panel.js' };
+  return Object.entries(files).map(([name, file]) => ({ name: `bundle.${name}.gzipBytes`, kind: 'exact', better: 'lower', value: gzipSync(readFileSync(path.join(ROOT, file))).length, unit: ' B' }));
+}
+
+async function parserFigure(): Promise<Figure> {
+  const p = await benchParser(7, 32);
+  return { name: 'parser.relayVsReadline', kind: 'ratio', better: 'higher', value: p.paired.relayVsReadline.value, spread: p.paired.relayVsReadline.spread, unit: '×' };
+}
+
+async function panelFigures(): Promise<Figure[]> {
+  const p = await benchPanel();
+  return [
+    { name: 'panel.10MB.domNodes', kind: 'exact', better: 'lower', value: Math.max(p.at10MB.domNodes.atEnd, p.at10MB.domNodes.midway) },
+    { name: 'panel.10MB.savedStateBytes', kind: 'exact', better: 'lower', value: p.at10MB.savedStateBytes, unit: ' B' },
+  ];
+}
+
+/** What each ratio figure is measured again with, when it looks like a regression. */
+const REMEASURE: Record<string, () => Promise<Figure>> = { 'parser.relayVsReadline': parserFigure };
+
+/** `--only parser`: just that figure (the gate's own test runs it against an injected slowdown). */
+async function measure(): Promise<Figure[]> {
+  if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'parser') return [await parserFigure()];
+  return [...bundleFigures(), ...(await panelFigures()), await parserFigure()];
+}
+
+function commit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<number> {
+  const machine = `${os.cpus().length} CPUs, ${process.platform}-${process.arch}, Node ${process.version}`;
+  if (process.argv.includes('--baseline')) {
+    const figures = await measure();
+    const baseline: Baseline = { date: new Date().toISOString(), commit: commit(), machine, figures };
+    writeFileSync(BASELINE, JSON.stringify(baseline, null, 2) + '\n');
+    console.log(`${report(figures.map((now) => ({ now, verdict: 'new' })))}\n\nWrote ${path.relative(ROOT, BASELINE)}: commit it, saying why the figures changed.`);
+    return 0;
+  }
+  if (!existsSync(BASELINE)) {
+    console.error('No bench/baseline.json: run `npm run bench:baseline` and commit it.');
+    return 1;
+  }
+  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline;
+  const now = await measure();
+  const rows: Array<{ base?: Figure; now: Figure; verdict: Verdict | 'new' }> = [];
+  for (const f of now) {
+    const base = baseline.figures.find((b) => b.name === f.name);
+    if (!base) {
+      rows.push({ now: f, verdict: 'new' });
+      continue;
+    }
+    let verdict = judge(base, f);
+    if (verdict === 'suspect' && REMEASURE[f.name]) {
+      // Measured again before it counts: a burst of load on a shared machine is not a regression.
+      const again = await REMEASURE[f.name]();
+      verdict = judge(base, f, again);
+      console.log(`${f.name}: measured again: ${again.value} (spread ${again.spread?.join('–')})`);
+    }
+    rows.push({ base, now: f, verdict: verdict === 'suspect' ? 'regressed' : verdict });
+  }
+  console.log(`Benchmark gate: now (${machine}) against the baseline of ${baseline.date.slice(0, 10)}${baseline.commit ? ` (${baseline.commit})` : ''} on ${baseline.machine}\n`);
+  console.log(report(rows));
+  const failed = rows.filter((r) => r.verdict === 'regressed');
+  if (failed.length) {
+    console.log(`\n${failed.length} figure(s) regressed by more than 10 %: ${failed.map((r) => r.now.name).join(', ')}.`);
+    console.log('If the change is on purpose, run `npm run bench:baseline` and commit bench/baseline.json with the reason.');
+    return 1;
+  }
+  console.log('\nNo regression over 10 %.');
+  return 0;
+}
+
+void main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);
