@@ -8,6 +8,7 @@ import { RunPanel } from './host/runPanel';
 import { watchRuns } from './host/runWatchers';
 import { RunsView } from './host/runsView';
 import { AnswerDocuments } from './host/groups';
+import { todaysSpend, UsageDocument } from './host/usage';
 import { createApi, type AgentRelayApi } from './host/api';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
@@ -28,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     vscode.window.createTreeView('agentRelay.agents', { treeDataProvider: new AgentsView(r), canSelectMany: true }),
     vscode.workspace.registerTextDocumentContentProvider(AnswerDocuments.scheme, new AnswerDocuments(r)),
     vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),
-    new CacheStatusBar(r.cache),
+    new CacheStatusBar(r.cache, todaysSpend(r)),
+    vscode.workspace.registerTextDocumentContentProvider(UsageDocument.scheme, new UsageDocument(r)),
     watchRuns(r),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {

@@ -9,6 +9,7 @@ import { RunPanel } from './runPanel';
 import { copyAnswer, deleteRun, filterRuns, followUp, openRun, rerun, type RunRef } from './runCommands';
 import { startRun } from './runs';
 import { compareAnswers, runOnSeveralAgents } from './groups';
+import { exportUsage, showUsage } from './usage';
 import { runSettings } from './settings';
 import { inertLabel, inertMessage } from './inertText';
 
@@ -53,6 +54,8 @@ export const COMMANDS: Record<string, Command> = {
   'agentRelay.followUp': followUp,
   'agentRelay.runOnSeveralAgents': runOnSeveralAgents,
   'agentRelay.compareAnswers': compareAnswers,
+  'agentRelay.showUsage': () => showUsage(),
+  'agentRelay.exportUsage': (relay, target?: vscode.Uri | string) => exportUsage(relay, target),
   'agentRelay.deleteRun': deleteRun,
   'agentRelay.filterRuns': filterRuns,
   'agentRelay.refreshRuns': (relay) => relay.runsView?.refresh(),
