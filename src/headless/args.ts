@@ -31,7 +31,7 @@ export type CliArgs =
   | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
   | ({ command: 'run'; agent: string; prompt?: string; continueFrom?: string } & RunOptions)
   | ({ command: 'batch'; file: string } & RunOptions)
-  | { command: 'runs'; action: 'list' | 'show'; id?: string; storage?: string; json: boolean; cwd: string };
+  | { command: 'runs'; action: 'list' | 'show' | 'usage'; id?: string; storage?: string; json: boolean; csv?: boolean; cwd: string };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
@@ -46,6 +46,7 @@ export const USAGE = `Usage:
                                                     {"agent": "claude", "prompt": "…", "cwd": "…", "model": "…"}
   agent-relay runs list [--json] [--storage DIR]    earlier runs in this folder (--cwd), newest first
   agent-relay runs show ID [--json] [--storage DIR] one run's record and transcript
+  agent-relay runs usage [--json|--csv]             tokens and reported cost per agent per day (cache hits apart)
   agent-relay agents [--json]                       show which agents are installed
   agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
                                                     the response cache of this folder (--all: every folder)
@@ -191,11 +192,12 @@ function parseCacheArgs(rest: readonly string[]): CliArgs {
 
 function parseRunsArgs(rest: readonly string[]): CliArgs {
   const [action, ...opts] = rest;
-  if (action !== 'list' && action !== 'show') throw new Error('runs needs list or show.');
+  if (action !== 'list' && action !== 'show' && action !== 'usage') throw new Error('runs needs list, show or usage.');
   const out: Extract<CliArgs, { command: 'runs' }> = { command: 'runs', action, json: false, cwd: process.cwd() };
   for (let i = 0; i < opts.length; i++) {
     const arg = opts[i];
     if (arg === '--json') out.json = true;
+    else if (arg === '--csv' && action === 'usage') out.csv = true;
     else if (arg === '--storage' || arg === '--cwd') {
       const v = opts[++i];
       if (v === undefined) throw new Error(`${arg} needs a value.`);

@@ -4,6 +4,7 @@ import type { HistoryRecord } from '../core/history/historyRecord';
 import type { CliArgs } from './args';
 import { defaultStorage, folderWorkspaceId } from './cacheCommand';
 import { humanPrinter, out } from './output';
+import { ledgerCsv, usageLedger } from '../core/metrics/usageLedger';
 import { EXIT } from './session';
 
 /** The history of the folder's workspace under the storage folder (VS Code's global storage or the headless one). */
@@ -19,9 +20,25 @@ function row(r: HistoryRecord): string {
   return [r.id, when, r.agentId.padEnd(9), r.status.padEnd(9), `${(r.durationMs / 1000).toFixed(1)} s`.padStart(8), tokens.padStart(11), cost.padStart(9), (r.cache ?? '').padEnd(10), prompt].join('  ');
 }
 
+/** The ledger for a terminal: cost only where reported ("?" counts the runs without one). */
+function usageTable(rows: ReturnType<typeof usageLedger>): string {
+  const cells = rows.map((r) => [r.day, r.agentId, String(r.runs), `${r.inputTokens}/${r.outputTokens}`, `$${r.costUsd.toFixed(4)}${r.runsWithoutCost ? ` (+${r.runsWithoutCost} without cost)` : ''}`, r.cacheHits ? `${r.cacheHits} hits, $${r.savedCostUsd.toFixed(4)} saved` : '']);
+  const head = ['day', 'agent', 'runs', 'tokens in/out', 'cost reported', 'from cache'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  return [head, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
 /** `runs list|show`: what the history holds for this folder (the same files VS Code writes). */
 export async function runsCommand(args: Extract<CliArgs, { command: 'runs' }>): Promise<number> {
   const history = historyOf(args);
+  if (args.action === 'usage') {
+    const rows = usageLedger((await history.list()).records);
+    if (args.csv) out(ledgerCsv(rows));
+    else if (args.json) for (const r of rows) out(`${JSON.stringify(r)}\n`);
+    else if (!rows.length) process.stderr.write(`No runs in the history of ${path.resolve(args.cwd)}.\n`);
+    else out(`${usageTable(rows)}\n`);
+    return EXIT.ok;
+  }
   if (args.action === 'list') {
     const { records, skipped } = await history.list();
     if (args.json) for (const r of records) out(`${JSON.stringify(r)}\n`);

@@ -98,6 +98,16 @@ describe('headless CLI: batch runs and the run history', function () {
     assert.equal(failed.status, 'failed');
     const shown = execFileSync(process.execPath, [path.join(__dirname, '../../../dist/cli.js'), 'runs', 'show', listed.find((x) => x.agentId === 'anthropic').id, '--storage', path.join(scratch, 'storage')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.match(shown, /Hello from the loopback model\./);
+
+    // The usage ledger of the same history: one row per agent today, the tokens the runs reported.
+    const usage = (flag: string) => execFileSync(process.execPath, [path.join(__dirname, '../../../dist/cli.js'), 'runs', 'usage', flag, '--storage', path.join(scratch, 'storage')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const rows = usage('--json').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((r) => r.agentId).sort(), ['anthropic', 'claude', 'codex', 'gemini', 'openai', 'opencode']);
+    const tokens = (id: string) => listed.filter((x) => x.agentId === id).reduce((n, x) => n + (x.inputTokens ?? 0), 0);
+    for (const r of rows) assert.equal(r.inputTokens, tokens(r.agentId), r.agentId);
+    const csv = usage('--csv').split('\r\n');
+    assert.equal(csv[0], 'day,agentId,agentName,runs,inputTokens,outputTokens,costUsd,runsWithoutCost,cacheHits,savedTokens,savedCostUsd');
+    assert.equal(csv.filter(Boolean).length, 7);
   });
 
   it('a malformed line is reported with its line number, and nothing runs', async () => {
