@@ -61,7 +61,7 @@ async function main() {
     }),
     esbuild.context({
       ...common,
-      entryPoints: { panel: 'src/webview/main.ts' },
+      entryPoints: { panel: 'src/webview/main.ts', compare: 'src/webview/compare.ts' },
       outdir: `${outdir}/webview`,
       platform: 'browser',
       format: 'iife',

@@ -36,6 +36,7 @@ export function expectedFiles(rootDir = root) {
     'extension/dist/extension.js',
     'extension/dist/httpProviders.js',
     'extension/dist/webview/panel.js',
+    'extension/dist/webview/compare.js',
     'extension/l10n/bundle.l10n.json',
     ...media.map((f) => `extension/${f}`),
   ].sort();

@@ -11,6 +11,8 @@ import { agentStatus, askPrompt, runFolder, selectionContext } from './pickers';
 import type { Relay } from './relay';
 import { resolveRunSpec } from './runs';
 import { runSettings } from './settings';
+import { ComparePanel } from './comparePanel';
+import type { RunSpec } from '../core/run/runSpec';
 import type { RunEntry } from './runsView';
 
 const LAST_SET_KEY = 'agentRelay.several.lastAgents';
@@ -42,8 +44,27 @@ export function startGroup(relay: Relay, agentIds: readonly string[], prompt: st
   const groupId = randomUUID();
   // Built first, all of them: a refused option starts nothing.
   const runs = specs.map(({ spec }, index) => createRun({ ...spec, group: { groupId, index } }, relay.runServices));
-  for (const run of runs) relay.runs.submit(run, { showPanel: opts.showPanel !== false });
+  groupSpecs.set(groupId, specs.map((s) => s.spec));
+  // One compare panel for the group (a column each), not a panel per run.
+  if (opts.showPanel !== false) ComparePanel.show(relay, groupId, prompt);
+  for (const run of runs) relay.runs.submit(run, { showPanel: false });
   return { groupId, runIds: runs.map((r) => r.id) };
+}
+
+/** What each group of this window ran, by column, so that Re-run failed asks the same again. */
+const groupSpecs = new Map<string, RunSpec[]>();
+
+/** Asks again, in their columns, the agents of a group whose latest run did not succeed; returns the new runs' ids. */
+export function rerunFailed(relay: Relay, groupId: string): string[] {
+  const specs = groupSpecs.get(groupId);
+  if (!specs) return [];
+  const failed = groupRuns(relay, groupId).filter((r) => r.state === 'finished' && r.outcome?.status !== 'succeeded');
+  return failed.map((r) => {
+    const index = r.label.group!.index;
+    const run = createRun({ ...specs[index], group: { groupId, index } }, relay.runServices);
+    relay.runs.submit(run, { showPanel: false });
+    return run.id;
+  });
 }
 
 /**
@@ -90,12 +111,11 @@ function agentIdsOf(v: unknown): string[] | undefined {
   return undefined;
 }
 
-/** The runs of a group this window holds, in their columns' order. */
+/** The runs of a group this window holds, in their columns' order: the latest run of each column (a re-run replaces it). */
 export function groupRuns(relay: Relay, groupId: string): AgentRun[] {
-  return relay.runs
-    .all()
-    .filter((r) => r.label.group?.groupId === groupId)
-    .sort((a, b) => a.label.group!.index - b.label.group!.index);
+  const byColumn = new Map<number, AgentRun>();
+  for (const r of relay.runs.all()) if (r.label.group?.groupId === groupId) byColumn.set(r.label.group.index, r);
+  return [...byColumn.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
 }
 
 /** The group's summary rows, fastest and cheapest marked. */

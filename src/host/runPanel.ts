@@ -177,6 +177,10 @@ export class RunPanel implements vscode.Disposable {
       case 'reply':
         if (msg.runId === this.runId && typeof msg.text === 'string') void this.reply(msg.text);
         return;
+      case 'openRun':
+      case 'compareAnswers':
+      case 'rerunFailed':
+        return; // the compare panel's
       default:
         assertNever(msg);
     }

@@ -14,22 +14,7 @@ export interface PanelHtmlParts {
  * load exactly this page.
  */
 export function renderPanelHtml(p: PanelHtmlParts): string {
-  const csp = [
-    "default-src 'none'",
-    `style-src ${p.cspSource}`,
-    `img-src ${p.cspSource} data:`,
-    `font-src ${p.cspSource}`,
-    `script-src 'nonce-${p.nonce}'`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttr(p.styleUri)}">
-<title>Agent Relay</title>
-</head>
+  return `${head(p, 'Agent Relay')}
 <body data-run-id="${escapeAttr(p.runId ?? '')}">
 <header id="header">
   <div class="title"><span id="agent"></span><span id="model"></span></div>
@@ -64,6 +49,45 @@ export function renderPanelHtml(p: PanelHtmlParts): string {
 <script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+/**
+ * The compare panel's HTML: the same CSP and stylesheet as the run panel, a
+ * summary table, and a column per agent (each one the run panel's transcript
+ * view, drawn by the compare bundle).
+ */
+export function renderCompareHtml(p: PanelHtmlParts & { groupId: string }): string {
+  return `${head(p, 'Agent Relay: compare')}
+<body class="compare" data-group-id="${escapeAttr(p.groupId)}" data-run-id="${escapeAttr(p.groupId)}">
+<header id="header">
+  <div id="prompt"></div>
+</header>
+<section id="summary" aria-label="Summary">
+  <table id="summary-table"><thead><tr><th></th><th>Agent</th><th>Status</th><th>First output</th><th>Time</th><th>Tokens in / out</th><th>Cost</th><th>Cache</th><th>Answer</th></tr></thead><tbody></tbody></table>
+  <div class="actions">
+    <button id="compare" type="button" disabled title="Open the two ticked answers in VS Code's diff editor">Compare answers</button>
+    <button id="rerun-failed" type="button" hidden title="Ask the agents whose runs did not succeed again">Re-run failed</button>
+    <span id="legend">⚡ fastest · $ cheapest (of those that reported a cost)</span>
+  </div>
+</section>
+<main id="columns"></main>
+<script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
+</body>
+</html>`;
+}
+
+/** The document's start: `default-src 'none'`, styles and fonts from the webview's own source, the script by nonce. */
+function head(p: PanelHtmlParts, title: string): string {
+  const csp = ["default-src 'none'", `style-src ${p.cspSource}`, `img-src ${p.cspSource} data:`, `font-src ${p.cspSource}`, `script-src 'nonce-${p.nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttr(p.styleUri)}">
+<title>${title}</title>
+</head>`;
 }
 
 function escapeAttr(value: string): string {

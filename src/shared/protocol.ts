@@ -2,6 +2,7 @@
 // Both bundles import these types; nothing else crosses the boundary.
 import type { SeqEvent } from '../core/agents/events';
 import type { PanelEvent } from './transcript';
+import type { GroupRow } from '../core/run/groupSummary';
 
 /** An event as the panel receives it: a run's event, or the marker of a new turn, numbered across the conversation. */
 export type PanelSeqEvent = Omit<SeqEvent, 'event'> & { event: PanelEvent };
@@ -38,6 +39,8 @@ export type HostToWebview =
   | { type: 'events'; runId: string; events: PanelSeqEvent[] }
   /** Host → webview: the follow-up could not be sent (the reply box keeps its text and shows this). */
   | { type: 'replyRefused'; runId: string; message: string }
+  /** Host → compare panel: the group's columns (each run's state) and its summary, on `ready` and as runs change. */
+  | { type: 'group'; groupId: string; prompt: string; columns: RunInfo[]; summary: GroupRow[] }
   /** Host → webview, answering `ready`: neither this window nor the history holds the run (deleted, or it never finished). */
   | { type: 'runUnavailable'; runId: string };
 
@@ -55,7 +58,13 @@ export type WebviewToHost =
   /** Webview → host: put the whole answer on the clipboard (the webview draws only part of it). */
   | { type: 'copyAnswer'; runId: string }
   /** Webview → host: a follow-up from the reply box, as the next turn of this conversation. */
-  | { type: 'reply'; runId: string; text: string };
+  | { type: 'reply'; runId: string; text: string }
+  /** Compare panel → host: open a column's run in its own run panel. */
+  | { type: 'openRun'; runId: string }
+  /** Compare panel → host: two answers in VS Code's diff editor. */
+  | { type: 'compareAnswers'; runIds: [string, string] }
+  /** Compare panel → host: ask the agents whose runs did not succeed again. */
+  | { type: 'rerunFailed'; groupId: string };
 
 /**
  * State the webview keeps with `setState`: which run, and where it was
@@ -69,6 +78,7 @@ export interface PanelState {
 }
 
 export const VIEW_TYPE = 'agentRelay.run';
+export const COMPARE_VIEW_TYPE = 'agentRelay.compare';
 
 /** Exhaustiveness check for `switch (msg.type)`. */
 export function assertNever(value: never): never {

@@ -149,6 +149,8 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
         replyBox.focus();
       }
       return;
+    case 'group':
+      return; // the compare panel's
     case 'runUnavailable':
       unavailable = true;
       scheduleChrome();

@@ -1,7 +1,7 @@
 import { chunkSource, settle } from '../shared/textChunks';
 import { itemText, stringify, toolSummary, type TextItem, type Transcript, type TranscriptItem } from '../shared/transcript';
 import { renderMarkdown } from './markdown';
-import { VirtualList, type RowSource, type ScrollAnchor } from './virtualList';
+import { VirtualList, type RowSource, type ScrollAnchor, type Viewport } from './virtualList';
 
 /** A drawable row: one chunk of a text or thinking item, or a whole other item. */
 interface Row {
@@ -41,8 +41,11 @@ export class TranscriptView implements RowSource {
   private t: Transcript = { items: [] };
   private widthChars = 80;
 
-  constructor(container: HTMLElement) {
-    this.list = new VirtualList(container, this);
+  constructor(
+    private readonly container: HTMLElement,
+    viewport?: Viewport,
+  ) {
+    this.list = new VirtualList(container, this, viewport);
     container.addEventListener('toggle', (e) => this.onToggle(e), true);
     container.addEventListener('click', (e) => this.onClick(e));
   }
@@ -75,7 +78,7 @@ export class TranscriptView implements RowSource {
       // The chunk that was open may have been closed shorter; it and the new ones are redrawn.
       for (let k = Math.max(0, before - 1); k < now; k++) changed.push(this.firstRow[i] + k);
     }
-    this.widthChars = Math.max(20, Math.floor((document.getElementById('transcript')?.clientWidth ?? 640) / 7.5));
+    this.widthChars = Math.max(20, Math.floor((this.container.clientWidth || 640) / 7.5));
     this.list.update(changed);
   }
 

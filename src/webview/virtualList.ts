@@ -13,11 +13,60 @@ export interface ScrollAnchor {
   delta: number;
 }
 
+/**
+ * What the list scrolls in: the window (the run panel) or an element with its
+ * own scrollbar (a column of the compare panel).
+ */
+export interface Viewport {
+  readonly scrollTop: number;
+  readonly height: number;
+  readonly scrollHeight: number;
+  scrollTo(y: number): void;
+  /** Where `el`'s top is, in the viewport's scrolled content. */
+  topOf(el: HTMLElement): number;
+  onScroll(listener: () => void): void;
+  onResize(listener: () => void): void;
+}
+
+export const windowViewport: Viewport = {
+  get scrollTop() {
+    return window.scrollY;
+  },
+  get height() {
+    return window.innerHeight;
+  },
+  get scrollHeight() {
+    return document.documentElement.scrollHeight;
+  },
+  scrollTo: (y) => window.scrollTo(0, y),
+  topOf: (el) => el.getBoundingClientRect().top + window.scrollY,
+  onScroll: (l) => window.addEventListener('scroll', l, { passive: true }),
+  onResize: (l) => window.addEventListener('resize', l),
+};
+
+export function elementViewport(el: HTMLElement): Viewport {
+  return {
+    get scrollTop() {
+      return el.scrollTop;
+    },
+    get height() {
+      return el.clientHeight;
+    },
+    get scrollHeight() {
+      return el.scrollHeight;
+    },
+    scrollTo: (y) => el.scrollTo(0, y),
+    topOf: (x) => x.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop,
+    onScroll: (l) => el.addEventListener('scroll', l, { passive: true }),
+    onResize: (l) => new ResizeObserver(l).observe(el),
+  };
+}
+
 const OVERSCAN_PX = 600;
 const BOTTOM_SLACK_PX = 40;
 
 /**
- * A window-scrolled list that keeps only the rows near the viewport in the
+ * A scrolled list (the window's, or an element's) that keeps only the rows near the viewport in the
  * DOM. Heights are measured when rows are drawn (and when they resize) and
  * guessed before; the space of the rows not drawn is two spacers, so the
  * scrollbar spans the whole transcript. While the user is at the bottom the
@@ -44,13 +93,14 @@ export class VirtualList {
   constructor(
     private readonly container: HTMLElement,
     private readonly source: RowSource,
+    private readonly view: Viewport = windowViewport,
   ) {
     this.top.className = 'spacer';
     this.bottom.className = 'spacer';
     container.append(this.top, this.bottom);
     this.resize = new ResizeObserver(() => this.schedule());
-    window.addEventListener('scroll', () => this.onScroll(), { passive: true });
-    window.addEventListener('resize', () => {
+    view.onScroll(() => this.onScroll());
+    view.onResize(() => {
       if (this.container.clientWidth !== this.lastWidth) this.measured.fill(0);
       this.schedule();
     });
@@ -96,7 +146,7 @@ export class VirtualList {
   /** Where the view is now, to be restored later; undefined while it follows the end. */
   anchor(): ScrollAnchor | undefined {
     if (this.stick || !this.source.count) return undefined;
-    return this.anchorAt(window.scrollY - this.containerTop());
+    return this.anchorAt(this.view.scrollTop - this.containerTop());
   }
 
   /** The element of a drawn row. */
@@ -116,9 +166,9 @@ export class VirtualList {
   }
 
   private onScroll(): void {
-    if (this.programmaticY !== undefined && Math.abs(window.scrollY - this.programmaticY) < 2) return;
+    if (this.programmaticY !== undefined && Math.abs(this.view.scrollTop - this.programmaticY) < 2) return;
     this.programmaticY = undefined;
-    this.stick = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - BOTTOM_SLACK_PX;
+    this.stick = this.view.height + this.view.scrollTop >= this.view.scrollHeight - BOTTOM_SLACK_PX;
     this.schedule();
   }
 
@@ -128,7 +178,7 @@ export class VirtualList {
     this.grow(n);
     this.lastWidth = this.container.clientWidth;
     const containerTop = this.containerTop();
-    const viewH = window.innerHeight;
+    const viewH = this.view.height;
     let anchor: ScrollAnchor | undefined;
     let then: ((el: HTMLElement) => void) | undefined;
     if (this.target && this.target.row < n) {
@@ -136,13 +186,13 @@ export class VirtualList {
       then = this.target.then;
       this.target = undefined;
     } else if (!this.stick && n) {
-      anchor = this.anchorAt(window.scrollY - containerTop);
+      anchor = this.anchorAt(this.view.scrollTop - containerTop);
     }
     // Draw, measure, and draw again while measuring moved things (at most a few passes).
     for (let pass = 0; pass < 4; pass++) {
       const offsets = this.offsetsNow(n);
       const total = offsets[n];
-      const viewTop = this.stick ? Math.max(0, total - viewH) : anchor ? offsets[anchor.row] + anchor.delta : window.scrollY - containerTop;
+      const viewTop = this.stick ? Math.max(0, total - viewH) : anchor ? offsets[anchor.row] + anchor.delta : this.view.scrollTop - containerTop;
       const first = n ? this.indexAt(viewTop - OVERSCAN_PX, n) : 0;
       const last = n ? this.indexAt(viewTop + viewH + OVERSCAN_PX, n) : -1;
       this.reconcile(first, last);
@@ -153,18 +203,18 @@ export class VirtualList {
     const last = Math.max(...this.rendered.keys(), -1);
     this.top.style.height = `${offsets[first]}px`;
     this.bottom.style.height = `${offsets[n] - offsets[last + 1]}px`;
-    if (this.stick) this.scrollWindow(document.documentElement.scrollHeight);
+    if (this.stick) this.scrollWindow(this.view.scrollHeight);
     else if (anchor) this.scrollWindow(containerTop + offsets[anchor.row] + anchor.delta);
     const el = anchor && then ? this.rendered.get(anchor.row) : undefined;
     if (el && then) then(el);
   }
 
   private scrollWindow(y: number): void {
-    const max = document.documentElement.scrollHeight - window.innerHeight;
+    const max = this.view.scrollHeight - this.view.height;
     const target = Math.max(0, Math.min(y, max));
-    if (Math.abs(window.scrollY - target) < 0.5) return;
+    if (Math.abs(this.view.scrollTop - target) < 0.5) return;
     this.programmaticY = target;
-    window.scrollTo(0, target);
+    this.view.scrollTo(target);
   }
 
   /** Keeps exactly rows first..last in the DOM, in order, redrawing dirty ones. */
@@ -241,7 +291,7 @@ export class VirtualList {
   }
 
   private containerTop(): number {
-    return this.container.getBoundingClientRect().top + window.scrollY;
+    return this.view.topOf(this.container);
   }
 
   private grow(n: number): void {

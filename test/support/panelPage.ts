@@ -8,11 +8,12 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { SeqEvent } from '../../src/core/agents/events';
 import { eventBatches } from '../../src/shared/eventBatches';
-import { renderPanelHtml } from '../../src/shared/panelHtml';
+import { renderCompareHtml, renderPanelHtml } from '../../src/shared/panelHtml';
 import type { HostToWebview, PanelState, WebviewToHost } from '../../src/shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const PANEL_RUN_ID = 'run-1234';
+export const COMPARE_GROUP_ID = 'group-1';
 
 /** Serves the panel page and the built bundle and stylesheet on a loopback port. */
 export async function panelServer(runId = PANEL_RUN_ID, root = ROOT): Promise<{ server: http.Server; origin: string }> {
@@ -20,6 +21,10 @@ export async function panelServer(runId = PANEL_RUN_ID, root = ROOT): Promise<{ 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/favicon.ico') return res.writeHead(204).end();
+    if (url === '/compare') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(renderCompareHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/compare.js`, styleUri: `${origin}/media/panel.css`, nonce: 'bm9uY2U=', groupId: COMPARE_GROUP_ID }));
+    }
     if (url === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end(renderPanelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/panel.js`, styleUri: `${origin}/media/panel.css`, nonce: 'bm9uY2U=', runId }));
@@ -39,7 +44,7 @@ export async function panelServer(runId = PANEL_RUN_ID, root = ROOT): Promise<{ 
 }
 
 /** Opens the panel in a browser context of its own, with an optional saved state. */
-export async function openPanel(browser: Browser, origin: string, state?: PanelState, opts: { viewport?: { width: number; height: number }; initScript?: string } = {}) {
+export async function openPanel(browser: Browser, origin: string, state?: PanelState, opts: { viewport?: { width: number; height: number }; initScript?: string; path?: string } = {}) {
   const viewport = opts.viewport ?? { width: 1000, height: 800 };
   const context = await browser.newContext({ viewport });
   const page: Page = await context.newPage();
@@ -55,7 +60,7 @@ export async function openPanel(browser: Browser, origin: string, state?: PanelS
       setState: (s) => { window.__state = s; },
     });
     ${opts.initScript ?? ''}`);
-  await page.goto(origin);
+  await page.goto(origin + (opts.path ?? ''));
   const post = (msg: HostToWebview) => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
   const w = {
     errors,

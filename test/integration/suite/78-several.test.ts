@@ -47,6 +47,16 @@ describe('one prompt, several agents', () => {
     const v2 = v1.getApi(2);
     const states = await Promise.all(group.runIds.map(async (id) => (await v2.getRun(id))?.state));
     assert.deepEqual(states, AGENTS.map(() => 'running'));
+    const column = (i: number, sel = '.column-transcript') => browser.webview(group.groupId, { selector: `.column[data-run-id="${group.runIds[i]}"] ${sel}` });
+    if (process.env.AGENT_RELAY_TEST_PROBE) {
+      // The compare panel: a column per agent, streaming at once. The agents that stream deltas show the
+      // text before the gate while the model holds the rest (Codex and OpenCode show whole items only).
+      for (const i of [0, 2, 4]) {
+        let last = '';
+        assert.ok(await waitFor(async () => (last = (await column(i)).text ?? '').includes('Alpha Beta Gamma'), 60_000, 200), `column ${AGENTS[i]} shows: ${last}`);
+      }
+      for (let i = 0; i < 5; i++) assert.match((await column(i, '.column-status')).text ?? '', /^Running…/);
+    }
     gate.release();
     const outcomes = await Promise.all(handles.map((h) => h.done));
     assert.deepEqual(outcomes.map((o) => o.status), AGENTS.map(() => 'succeeded'), JSON.stringify(outcomes.map((o) => o.message)));
@@ -55,6 +65,14 @@ describe('one prompt, several agents', () => {
       assert.match(text, /Delta: released\.$/, `${id}: ${text}`);
     }
     if (process.env.AGENT_RELAY_TEST_PROBE) {
+      // Every column has its whole answer, and the summary table a row per agent, filled in.
+      for (let i = 0; i < 5; i++) {
+        let last = '';
+        assert.ok(await waitFor(async () => (last = (await column(i)).text ?? '').endsWith('Delta: released.'), 60_000, 200), `column ${AGENTS[i]} shows: ${last}`);
+      }
+      let table = '';
+      assert.ok(await waitFor(async () => ((table = (await browser.webview(group.groupId, { selector: '#summary-table tbody' })).text ?? '').match(/succeeded/g) ?? []).length === 5, 60_000, 200), table);
+      assert.match(table, /⚡/);
       await vscode.commands.executeCommand('agentRelay.runs.focus');
       assert.ok(await waitFor(async () => /Compare us\. GATE:several-vs[\s\S]{0,200}5 agents/.test((await browser.workbench('.part.sidebar')).text ?? ''), 60_000, 200), (await browser.workbench('.part.sidebar')).text);
     }
