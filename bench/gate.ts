@@ -1,5 +1,6 @@
 // The benchmark gate's judgement, pure (unit-tested on recorded samples in
 // test/unit/benchGate.test.ts): a figure now against its committed baseline.
+import { textTable } from '../src/core/util/textTable';
 
 /**
  * `exact`: deterministic (bytes, DOM nodes, saved-state size): any change
@@ -64,7 +65,5 @@ export function report(rows: ReadonlyArray<{ base?: Figure; now: Figure; verdict
     now.spread ? `${fmt(now.spread[0])}–${fmt(now.spread[1])}` : '',
     verdict,
   ]);
-  const head = ['figure', 'baseline', 'now', 'change', 'spread', 'verdict'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [head, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return textTable(['figure', 'baseline', 'now', 'change', 'spread', 'verdict'], cells);
 }

@@ -7,6 +7,7 @@ import { UserInputError } from '../core/run/prompt';
 import type { CliArgs } from './args';
 import { humanPrinter, jsonPrinter, out } from './output';
 import { EXIT, HeadlessSession } from './session';
+import { textTable } from '../core/util/textTable';
 
 /** One line of a batch file. */
 export interface BatchTask {
@@ -101,10 +102,7 @@ export function summaryTable(rows: readonly TaskSummary[]): string {
     r.cache ?? '',
     r.message ?? '',
   ]);
-  const head = ['task', 'agent', 'status', 'time', 'tokens', 'cost', 'cache', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const fmt = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(head), ...cells.map(fmt)].join('\n');
+  return textTable(['task', 'agent', 'status', 'time', 'tokens', 'cost', 'cache', ''], cells);
 }
 
 /**

@@ -6,6 +6,7 @@ import { defaultStorage, folderWorkspaceId } from './cacheCommand';
 import { humanPrinter, out } from './output';
 import { ledgerCsv, usageLedger } from '../core/metrics/usageLedger';
 import { EXIT } from './session';
+import { textTable } from '../core/util/textTable';
 
 /** The history of the folder's workspace under the storage folder (VS Code's global storage or the headless one). */
 function historyOf(args: { storage?: string; cwd: string }) {
@@ -23,9 +24,7 @@ function row(r: HistoryRecord): string {
 /** The ledger for a terminal: cost only where reported ("?" counts the runs without one). */
 function usageTable(rows: ReturnType<typeof usageLedger>): string {
   const cells = rows.map((r) => [r.day, r.agentId, String(r.runs), `${r.inputTokens}/${r.outputTokens}`, `$${r.costUsd.toFixed(4)}${r.runsWithoutCost ? ` (+${r.runsWithoutCost} without cost)` : ''}`, r.cacheHits ? `${r.cacheHits} hits, $${r.savedCostUsd.toFixed(4)} saved` : '']);
-  const head = ['day', 'agent', 'runs', 'tokens in/out', 'cost reported', 'from cache'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [head, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return textTable(['day', 'agent', 'runs', 'tokens in/out', 'cost reported', 'from cache'], cells);
 }
 
 /** `runs list|show`: what the history holds for this folder (the same files VS Code writes). */

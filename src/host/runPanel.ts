@@ -213,7 +213,8 @@ export class RunPanel implements vscode.Disposable {
       RunPanel.open.set(runId, this);
     }
     const generation = ++this.generation;
-    const turns = await conversationTurns(this.relay, runId);
+    // The history is listed once per panel: later turns of this window join through the registry (addTurn).
+    const turns = this.turns.length && this.turns[0].runId === runId ? [...this.turns] : await conversationTurns(this.relay, runId);
     // The earlier turns' events (from the history, for turns this window no longer holds).
     const finished = await Promise.all(turns.slice(0, -1).map((t) => turnEvents(this.relay, t)));
     const lastTurn = turns.at(-1);

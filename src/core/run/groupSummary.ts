@@ -1,4 +1,5 @@
 import type { AgentEvent, RunOutcome } from '../agents/events';
+import { textTable } from '../util/textTable';
 
 /** One agent's row of a group's summary (one prompt, several agents). */
 export interface GroupRow {
@@ -78,9 +79,6 @@ export function groupTable(rows: readonly GroupRow[]): string {
     String(r.answerChars),
     r.message ?? '',
   ]);
-  const head = ['agent', 'status', 'first output', 'time', 'tokens', 'cost', 'cache', 'answer chars', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const fmt = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
   const legend = rows.some((r) => r.fastest || r.cheapest) ? '\n⚡ fastest · $ cheapest (of the runs that reported a cost)' : '';
-  return [fmt(head), ...cells.map(fmt)].join('\n') + legend;
+  return textTable(['agent', 'status', 'first output', 'time', 'tokens', 'cost', 'cache', 'answer chars', ''], cells) + legend;
 }
