@@ -67,6 +67,24 @@ describe('headless CLI with the real claude', function () {
     assert.equal(streamed(), 'Alpha Beta Gamma Delta: released.');
   });
 
+  it('an answer of megabytes succeeds, though Claude Code cuts off its final result line', async () => {
+    server.eventDelayMs = 0;
+    try {
+      // 4 MiB: Claude Code 2.1.197 exits before that line (which repeats the whole answer) is flushed.
+      const r = await run(['run', '--agent', 'claude', '--json', 'PACED:1048576:4096']);
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const text = r.events.flatMap((e) => (e.event.type === 'text' ? [e.event.text] : [])).join('');
+      assert.equal(text.length, 4096 * 1024);
+      const notices = r.events.flatMap((e) => (e.event.type === 'notice' ? [e.event.message] : []));
+      // The CLI may also flush it in time on a given machine; then there is nothing to say.
+      if (notices.length) assert.match(notices.join('\n'), /cut off .* cost is not known/);
+      const done = r.events.at(-1)!.event;
+      assert.ok(done.type === 'done' && done.outcome.status === 'succeeded');
+    } finally {
+      server.eventDelayMs = 5;
+    }
+  });
+
   it('prints the answer as plain text without --json', async () => {
     const r = await run(['run', '--agent', 'claude', 'Say hello']);
     assert.equal(r.code, 0, r.stderr);

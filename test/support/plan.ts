@@ -38,6 +38,7 @@ export interface ReplyOptions {
  *   FLAKY:name:n:nnn       the first n requests carrying it answer HTTP nnn (counted by the server), later ones as usual
  *   FAIL_AFTER_TOOL:nnn    with RUN_TOOL: the turn that brings the tool's result answers HTTP nnn
  *   LONG_OUTPUT:n          n paragraphs of markdown
+ *   PACED:r:n              n KiB of markdown in 100-character deltas, at r KiB/s (the Anthropic and OpenAI chat wires pace it)
  *   XSS                    markdown carrying HTML and script that must not run
  *   UNICODE                multi-byte text (for splitting at awkward bytes)
  *   RECALL                 answer with what a REMEMBER:word earlier in the conversation said (a follow-up
@@ -45,7 +46,8 @@ export interface ReplyOptions {
  *   (anything else)        a short greeting in three deltas
  */
 export type Plan =
-  | { kind: 'text'; parts: string[] }
+  /** `bytesPerSec`: write the parts no faster than this (a steady stream, for latency benchmarks). */
+  | { kind: 'text'; parts: string[]; bytesPerSec?: number }
   /** A shell command, or `call` verbatim for formats that support it. */
   | { kind: 'tool'; preface: string; command: string; call?: { name: string; input: Record<string, unknown> } }
   /** `retryAfter`: seconds for a Retry-After header; `body`: the error message the API sends, verbatim. */
@@ -71,6 +73,8 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   if (/\bHANG\b/.test(p)) return { kind: 'hang', before: ['Working on it'] };
   if (/\bCUT_STREAM\b/.test(p)) return { kind: 'cut', before: ['This answer will be cut'] };
   if (/\bSTREAM_ERROR\b/.test(p)) return { kind: 'stream-error', before: ['Partial answer'], message: 'Overloaded' };
+  const paced = /PACED:(\d+):(\d+)/.exec(p);
+  if (paced) return { kind: 'text', parts: pacedParts(Number(paced[2]) * 1024), bytesPerSec: Number(paced[1]) * 1024 };
   const long = /LONG_OUTPUT:(\d+)/.exec(p);
   if (long) return { kind: 'text', parts: Array.from({ length: Number(long[1]) }, (_, i) => `Line ${i + 1}: the quick brown fox.\n\n`) };
   if (/\bXSS\b/.test(p)) {
@@ -90,6 +94,24 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   if (/\bUNICODE\b/.test(p)) return { kind: 'text', parts: ['Grüße, ', '世界 ', '🎉 — ', 'naïve café'] };
   if (opts.demo) return demoReply(c);
   return { kind: 'text', parts: ['Hello', ' from the', ' loopback model.'] };
+}
+
+/** Markdown lines cut into 100-character deltas, `bytes` in all. */
+function pacedParts(bytes: number): string[] {
+  const parts: string[] = [];
+  let text = '';
+  for (let i = 1; text.length < bytes; i++) text += i % 40 === 0 ? `\n## Part ${i / 40}\n\n` : `Line ${i}: the panel draws what arrives while the stream goes on at a steady rate.\n`;
+  for (let i = 0; i < bytes; i += 100) parts.push(text.slice(i, Math.min(bytes, i + 100)));
+  return parts;
+}
+
+/**
+ * Waits as needed to keep `sent` bytes at `bytesPerSec` since `start`: writes
+ * go out in bursts of about 10 ms, as a fast model's chunks do.
+ */
+export async function pace(start: number, sent: number, bytesPerSec: number): Promise<void> {
+  const ahead = (sent / bytesPerSec) * 1000 - (performance.now() - start);
+  if (ahead > 10) await new Promise((r) => setTimeout(r, ahead));
 }
 
 /** The demo model: look at a file with a read-only tool when there is one, then answer in Markdown. */

@@ -2,7 +2,8 @@
 // run uses, for the parser unit tests of every CLI.
 import type { EmitEvent, AgentEvent, RunOutcome } from '../../src/core/agents/events';
 import type { ProcessEnd, StreamParser } from '../../src/core/agents/cliAgent';
-import { LineSplitter, parseJsonObject } from '../../src/core/stream/jsonLines';
+import { StdoutReader } from '../../src/core/cli/stdoutReader';
+import { nullLogger } from '../../src/core/log';
 
 /** A clean exit, to override per test. */
 export const END: ProcessEnd = { exitCode: 0, signal: null, stderrTail: '', durationMs: 10 };
@@ -15,12 +16,10 @@ export function parseWith(
 ): { events: AgentEvent[]; outcome: RunOutcome } {
   const events: AgentEvent[] = [];
   const parser = createParser((e) => events.push(e));
-  const splitter = new LineSplitter((line) => {
-    const json = parseJsonObject(line);
-    if (json) parser.handle(json);
-  });
-  for (const c of chunks) splitter.push(c);
-  splitter.end();
+  // The path stdout takes in a run: the fast path, JSON, and lines cut off at exit.
+  const reader = new StdoutReader(parser, nullLogger);
+  for (const c of chunks) reader.push(c);
+  reader.end();
   return { events, outcome: parser.finish({ ...END, ...end }) };
 }
 

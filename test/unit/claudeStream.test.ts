@@ -125,3 +125,55 @@ describe('ClaudeStreamParser on real Claude Code 2.1.197 transcripts', () => {
     assert.equal(outcome.result, 'outer');
   });
 });
+
+describe('ClaudeStreamParser when the final result line is cut off', () => {
+  // Claude Code 2.1.197 exits before a result line of megabytes is flushed (seen with a 4 MiB answer).
+  const cut = () => {
+    const lines = fixture('claude-stream-json-partial-messages.jsonl').toString().trimEnd().split('\n');
+    const result = lines.pop()!;
+    assert.match(result, /^\{"type":"result"/);
+    return { lines, result };
+  };
+
+  it('succeeds on a clean exit, with a notice that tokens and cost are unknown', () => {
+    const { lines, result } = cut();
+    const { events, outcome } = parse([`${lines.join('\n')}\n${result.slice(0, 260)}`]);
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(text(events), 'Hello!');
+    assert.match(ofType(events, 'notice')[0].message, /cut off .* cost is not known/);
+    const [usage] = ofType(events, 'usage');
+    assert.equal(usage.costUsd, undefined);
+    assert.equal(usage.outputTokens, 15, 'the tokens of the streamed message');
+    assert.equal(usage.turns, 1);
+  });
+
+  it('fails as before when the CLI did not exit cleanly; a start that says nothing leaves it to the exit code', () => {
+    const { lines, result } = cut();
+    assert.equal(parse([`${lines.join('\n')}\n${result.slice(0, 260)}`], { exitCode: 1 }).outcome.status, 'failed');
+    assert.equal(parse([`${lines.join('\n')}\n${result.slice(0, 20)}`]).outcome.status, 'succeeded');
+    assert.equal(parse([`${lines.join('\n')}\n${result.slice(0, 20)}`], { exitCode: 1 }).outcome.status, 'failed');
+    // Not a cut line at all: no result is still a failure.
+    const none = parse([lines.join('\n')]);
+    assert.equal(none.outcome.status, 'failed');
+    assert.match(none.outcome.message ?? '', /ended without a result/);
+  });
+
+  it('a cut-off assistant line (no result at all) succeeds when the CLI exited cleanly', () => {
+    const { lines } = cut();
+    const at = lines.findIndex((l) => l.startsWith('{"type":"assistant"'));
+    assert.ok(at > 0);
+    const upToCut = [...lines.slice(0, at), lines[at].slice(0, 100)].join('\n');
+    const ok = parse([upToCut]);
+    assert.equal(ok.outcome.status, 'succeeded');
+    assert.equal(text(ok.events), 'Hello!');
+    assert.equal(ofType(ok.events, 'usage')[0].outputTokens, 1, 'what message_start said (message_delta never came)');
+    assert.match(ofType(ok.events, 'notice')[0].message, /cut off/);
+    assert.equal(parse([upToCut], { exitCode: 1 }).outcome.status, 'failed');
+  });
+
+  it('an error result cut off stays a failure', () => {
+    const { lines, result } = cut();
+    const errored = result.replace('"is_error":false', '"is_error":true');
+    assert.equal(parse([`${lines.join('\n')}\n${errored.slice(0, 260)}`]).outcome.status, 'failed');
+  });
+});

@@ -34,6 +34,10 @@ const DELTA_LINE =
 export class ClaudeStreamParser implements StreamParser {
   private readonly streamed = new Set<string>();
   private result: Json | undefined;
+  /** Length of a line cut off at exit, if one was. */
+  private cutChars: number | undefined;
+  /** The tokens of the latest top-level streamed message. */
+  private streamUsage: { input?: number; output?: number } | undefined;
   private apiError: string | undefined;
 
   constructor(private readonly emit: EmitEvent) {}
@@ -98,6 +102,11 @@ export class ClaudeStreamParser implements StreamParser {
     if (event.type === 'message_start') {
       const id = str(obj(event.message)?.id);
       if (id) this.streamed.add(id);
+      const usage = obj(obj(event.message)?.usage);
+      this.streamUsage = { input: sum(usage?.input_tokens, usage?.cache_creation_input_tokens, usage?.cache_read_input_tokens), output: num(usage?.output_tokens) };
+    } else if (event.type === 'message_delta') {
+      const output = num(obj(event.usage)?.output_tokens);
+      if (output !== undefined && this.streamUsage) this.streamUsage.output = output;
     } else if (event.type === 'content_block_delta') {
       const delta = obj(event.delta);
       if (delta?.type === 'text_delta' && str(delta.text)) this.emit({ type: 'text', text: delta.text as string });
@@ -148,6 +157,38 @@ export class ClaudeStreamParser implements StreamParser {
     }
   }
 
+  /**
+   * Claude Code's last lines repeat the whole answer (the `assistant` message,
+   * then `result`), and for an answer of megabytes it can exit before they are
+   * flushed, cutting one off. The answer has streamed already; a cut `result`
+   * still says at its start whether the run succeeded, and otherwise its exit
+   * code does (0 only for a success).
+   * Tokens come from the streamed message; the cost, which only `result` has,
+   * is not known.
+   */
+  handleCut(line: string): boolean {
+    if (this.result || !line.startsWith('{"type":"')) return false;
+    this.cutChars = line.length;
+    this.emit({ type: 'notice', message: `Claude Code's output was cut off as it exited (a line of ${Math.round(line.length / 1024)} KB), so the run's cost is not known; the answer above is complete as streamed.` });
+    if (!line.startsWith('{"type":"result",')) return true;
+    const head = line.slice(0, 2000);
+    const subtype = /"subtype":"(\w+)"/.exec(head)?.[1];
+    const isError = /"is_error":(true|false)/.exec(head)?.[1];
+    if (!subtype || !isError) return true;
+    const field = (name: string) => {
+      const m = new RegExp(`"${name}":(\\d+)`).exec(head);
+      return m ? Number(m[1]) : undefined;
+    };
+    this.result = { type: 'result', subtype, is_error: isError === 'true', duration_ms: field('duration_ms'), num_turns: field('num_turns'), cut: true };
+    this.emitStreamUsage(field('duration_ms'), field('num_turns'));
+    return true;
+  }
+
+  private emitStreamUsage(durationMs?: number, turns?: number): void {
+    const u = this.streamUsage;
+    this.emit({ type: 'usage', inputTokens: u?.input, outputTokens: u?.output, durationMs, turns });
+  }
+
   private onResult(line: Json): void {
     this.result = line;
     const usage = obj(line.usage);
@@ -164,7 +205,8 @@ export class ClaudeStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
-    const r = this.result;
+    // A cut-off result line counts only if Claude Code then exited cleanly.
+    const r = this.result?.cut && end.exitCode !== 0 ? undefined : this.result;
     if (r) {
       const ok = r.subtype === 'success' && r.is_error !== true;
       if (ok) return { ...base, status: 'succeeded', result: str(r.result) };
@@ -173,6 +215,11 @@ export class ClaudeStreamParser implements StreamParser {
       return { ...base, status: 'failed', message: resultError(r, this.apiError, end.stderrTail), ...(httpStatus ? { httpStatus } : {}) };
     }
     if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
+    // A line repeating the answer (`assistant`, or `result` too early to say) was cut off, and the CLI exited cleanly.
+    if (this.cutChars !== undefined && end.exitCode === 0) {
+      this.emitStreamUsage();
+      return { ...base, status: 'succeeded' };
+    }
     // No terminal event: the stream was cut off. Whatever streamed so far stays shown.
     return {
       ...base,

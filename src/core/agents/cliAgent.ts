@@ -22,6 +22,12 @@ export interface StreamParser {
    * shape `handle` would see; anything else returns false and goes the long way.
    */
   handleRaw?(line: string): boolean;
+  /**
+   * Optional: a line that is not JSON. A CLI that exits right after writing a
+   * line of megabytes can have it cut off (its stdout not flushed); the parser
+   * may take what the line's start says. Returns whether it did.
+   */
+  handleCut?(line: string): boolean;
   /** Decides the outcome: the CLI's terminal event first, the exit code second. */
   finish(end: ProcessEnd): RunOutcome;
 }

@@ -45,6 +45,10 @@ export class StdoutReader {
     }
     const json = parseJsonObject(line);
     if (!json) {
+      if (this.parser.handleCut?.(line)) {
+        this.logger.warn(`a stdout line of ${line.length} characters was cut off; took what its start says: ${line.slice(0, 200)}`);
+        return;
+      }
       if (++this.strayLines <= 5) this.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
       return;
     }

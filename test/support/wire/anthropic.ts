@@ -2,7 +2,7 @@
 // `event: <type>\ndata: <json>\n\n` (message_start, content_block_*,
 // message_delta, message_stop, ping, error). Used by Claude Code, OpenCode
 // (anthropic provider) and Agent Relay's own Anthropic provider.
-import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, pace, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 function conversation(body: any): Conversation {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
@@ -83,11 +83,17 @@ export const anthropicMessages: WireFormat = {
     };
 
     switch (plan.kind) {
-      case 'text':
+      case 'text': {
         await openText();
-        for (const p of plan.parts) await delta(p);
+        const start = performance.now();
+        let sent = 0;
+        for (const p of plan.parts) {
+          await delta(p);
+          if (plan.bytesPerSec) await pace(start, (sent += Buffer.byteLength(p)), plan.bytesPerSec);
+        }
         await closeBlock();
         return finish('end_turn');
+      }
       case 'tool': {
         await openText();
         await delta(plan.preface);

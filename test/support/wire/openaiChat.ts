@@ -1,6 +1,6 @@
 // OpenAI-compatible chat completions (POST …/chat/completions, data-only SSE
 // ending in `data: [DONE]`), as OpenAI, Ollama, vLLM and LM Studio serve it.
-import { hold, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
+import { hold, pace, sendJson, startSse, type Conversation, type WireContext, type WireFormat } from '../plan';
 
 function conversation(body: any): Conversation {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
@@ -37,10 +37,13 @@ export const openaiChatCompletions: WireFormat = {
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_mock', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(wantUsage ? { usage: null } : {}) })}\n\n`);
       await server.sleep();
     };
-    const content = async (parts: string[]) => {
+    const content = async (parts: string[], bytesPerSec?: number) => {
+      const start = performance.now();
+      let sent = 0;
       for (const p of parts) {
         completion++;
         await chunk({ content: p });
+        if (bytesPerSec) await pace(start, (sent += Buffer.byteLength(p)), bytesPerSec);
       }
     };
     const finish = async (reason: string) => {
@@ -56,7 +59,7 @@ export const openaiChatCompletions: WireFormat = {
     await chunk({ role: 'assistant', content: '' });
     switch (plan.kind) {
       case 'text':
-        await content(plan.parts);
+        await content(plan.parts, plan.bytesPerSec);
         return finish('stop');
       case 'tool': {
         await content([plan.preface]);
