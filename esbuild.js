@@ -48,6 +48,8 @@ async function main() {
       format: 'cjs',
       target: 'node20',
       external: ['vscode'],
+      // Our activation time is measured from the bundle's first line (a module-scoped variable, not a global).
+      banner: { js: '"use strict";\nvar __agentRelayLoadedAt = performance.now();' },
     }),
     // The headless CLI, installed as the `agent-relay` command (package.json "bin").
     esbuild.context({

@@ -13,6 +13,8 @@ import { createApi, type AgentRelayApi } from './host/api';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
 let relay: Relay | undefined;
+/** Set by the bundle's first line (esbuild banner); absent when the sources run unbundled. */
+declare const __agentRelayLoadedAt: number | undefined;
 
 /** Registers contributions and returns. No file system scans, processes or network here. */
 export function activate(context: vscode.ExtensionContext): AgentRelayApi {
@@ -38,7 +40,9 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
       },
     }),
   );
-  return createApi(r);
+  const api = createApi(r);
+  if (typeof __agentRelayLoadedAt === 'number') r.logs.activated(Math.round((performance.now() - __agentRelayLoadedAt) * 10) / 10);
+  return api;
 }
 
 /** Kills every agent process tree before the window goes, then lets the cache write its statistics. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents/events';
 import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
 import type { AgentRun, RunState } from '../core/run/agentRun';
+import type { LatencySummary } from '../core/metrics/forwarding';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
 import { sendFollowUp } from './conversations';
@@ -20,6 +21,18 @@ export interface RunHandle {
   events(): readonly SeqEvent[];
   /** Stops the run; a queued run never starts. */
   cancel(): void;
+  /**
+   * What the run measured so far (added in 0.3): time to first output, events,
+   * and the forwarding latency to its panel (from each event's line arriving
+   * in the host to the panel having drawn it; absent until a panel drew some).
+   */
+  metrics(): RunMetricsView;
+}
+
+export interface RunMetricsView {
+  firstOutputMs?: number;
+  events: number;
+  forwarding?: LatencySummary;
 }
 
 export function toHandle(run: AgentRun): RunHandle {
@@ -35,6 +48,7 @@ export function toHandle(run: AgentRun): RunHandle {
     },
     events: () => run.eventsAfter(0),
     cancel: () => run.cancel(),
+    metrics: () => ({ firstOutputMs: run.metrics.firstOutputMs, events: run.metrics.events, forwarding: run.forwarding.latency.summary() }),
   };
 }
 

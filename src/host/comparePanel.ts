@@ -104,7 +104,8 @@ export class ComparePanel implements vscode.Disposable {
       case 'rerunWithoutCache':
       case 'copyAnswer':
       case 'reply':
-        return; // the run panel's
+      case 'drawn':
+        return; // the run panel's (a column does not ack what it drew)
       default:
         assertNever(msg);
     }

@@ -10,11 +10,20 @@ export class RunLogs implements vscode.Disposable {
   private channel: vscode.LogOutputChannel | undefined;
   private failed = false;
   private readonly perRun = new Map<string, Logger>();
+  /** From the bundle's first line to `activate()` returning, in ms. */
+  activationMs: number | undefined;
+
+  /** Our activation time: said in the log once it exists (activation itself creates no channel). */
+  activated(ms: number): void {
+    this.activationMs = ms;
+    this.channel?.info(activationLine(ms));
+  }
 
   get root(): Logger {
     if (!this.channel && !this.failed) {
       try {
         this.channel = vscode.window.createOutputChannel('Agent Relay', { log: true });
+        if (this.activationMs !== undefined) this.channel.info(activationLine(this.activationMs));
       } catch (err) {
         this.failed = true;
         console.error('Agent Relay: could not create its log channel', err);
@@ -45,4 +54,8 @@ export class RunLogs implements vscode.Disposable {
     this.channel?.dispose();
     this.perRun.clear();
   }
+}
+
+function activationLine(ms: number): string {
+  return `activated in ${ms} ms (from loading the bundle to activate() returning)`;
 }

@@ -25,8 +25,13 @@ export function recordInfo(record: HistoryRecord): RunInfo {
   };
 }
 
-/** Live events are posted at most once a frame: a fast stream costs the webview one message per frame, not one per chunk. */
-const FRAME_MS = 16;
+/**
+ * Live events go to the webview as soon as it has drawn the ones before (its
+ * `drawn` ack), so a fast stream costs it one message per frame it draws, not
+ * one per chunk, and a slow webview gets fewer, larger messages. Without an
+ * ack (a webview that cannot draw now), they go after this long anyway.
+ */
+const ACK_WAIT_MS = 100;
 
 /** What the panel shows about a run of the registry. */
 export function runInfo(relay: Relay, run: AgentRun): RunInfo {
@@ -61,8 +66,10 @@ export class RunPanel implements vscode.Disposable {
   private unsubscribe: Array<() => void> = [];
   private ready = false;
   private pending: PanelSeqEvent[] = [];
-  private flushScheduled = false;
-  private lastFlush = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushQueued = false;
+  /** Events were posted and the webview has not said it drew them. */
+  private awaitingAck = false;
   /** The latest turn, while this window's registry holds it. */
   private bound: AgentRun | undefined;
   /** The turns shown, oldest first, and where each one's events start in the panel's stream. */
@@ -75,6 +82,7 @@ export class RunPanel implements vscode.Disposable {
   private rerunning = false;
   private replying = false;
   private disposed = false;
+  private readonly loggedForwarding = new Set<string>();
   /** Each `ready` gets a number; a slower answer to an older one is dropped. */
   private generation = 0;
 
@@ -153,7 +161,14 @@ export class RunPanel implements vscode.Disposable {
   private onMessage(msg: WebviewToHost): void {
     switch (msg.type) {
       case 'ready':
+        this.bound?.forwarding.reset(); // what it draws next is a replay, not forwarding
         return void this.onReady(msg.runId ?? this.runId, msg.afterSeq);
+      case 'drawn':
+        if (msg.runId !== this.runId) return;
+        this.awaitingAck = false;
+        if (this.pending.length && !this.flushQueued) this.flush();
+        this.onDrawn(msg.seq, msg.at);
+        return;
       case 'cancel':
         // Only the run this panel shows: a stale or forged id does nothing.
         if (msg.runId === this.runId) this.bound?.cancel();
@@ -243,6 +258,7 @@ export class RunPanel implements vscode.Disposable {
     this.rebind(lastTurn.run);
     this.ready = true;
     this.pending = [];
+    this.awaitingAck = false;
     void this.post({ type: 'attach', run: this.info() });
     this.postEvents(runId, afterSeq ? out.filter((e) => e.seq > afterSeq) : out);
     // A turn that was submitted while the history was being read joins now.
@@ -286,11 +302,28 @@ export class RunPanel implements vscode.Disposable {
     if (!run) return;
     const offset = this.offsets[this.turns.length - 1] ?? 0;
     this.unsubscribe.push(
-      run.onEvent((e) => this.enqueue(offset ? { seq: offset + e.seq, at: e.at, event: e.event } : e)),
+      run.onEvent((e, receivedAt) => {
+        if (this.ready) run.forwarding.sent(e.seq, receivedAt);
+        this.enqueue(offset ? { seq: offset + e.seq, at: e.at, event: e.event } : e);
+      }),
       this.relay.runs.onDidChange((c) => {
         if (c.run === run && c.kind === 'changed') this.postState();
       }),
     );
+  }
+
+  /** The webview drew the panel's events up to `seq` (its stamp `at`): the live turn's forwarding latency. */
+  private onDrawn(seq: number, at: number): void {
+    const run = this.bound;
+    if (!run || !Number.isFinite(seq) || !Number.isFinite(at)) return;
+    const offset = this.offsets[this.turns.length - 1] ?? 0;
+    if (!run.forwarding.drawn(seq - offset, at) || run.isActive || !run.forwarding.settled) return;
+    // The run is over and its last event drawn: one line with the figures, for the log and bug reports.
+    const s = run.forwarding.latency.summary();
+    if (s && !this.loggedForwarding.has(run.id)) {
+      this.loggedForwarding.add(run.id);
+      this.relay.logs.forRun(run.id).info(`forwarding latency to the panel: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms over ${s.count} events`);
+    }
   }
 
   /** What the header, footer and reply box show: the first turn's words, the latest turn's state. */
@@ -320,19 +353,25 @@ export class RunPanel implements vscode.Disposable {
   private enqueue(e: PanelSeqEvent): void {
     if (!this.ready) return; // the webview will ask for it on its next `ready`
     this.pending.push(e);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // The first event after a quiet spell goes at once; while a stream is fast, once a frame, in bounded messages.
-    const wait = Math.max(0, this.lastFlush + FRAME_MS - Date.now());
-    const flush = () => {
-      this.flushScheduled = false;
-      this.lastFlush = Date.now();
-      const events = this.pending;
-      this.pending = [];
-      if (events.length && this.ready && this.runId) this.postEvents(this.runId, events);
-    };
-    if (wait === 0) setImmediate(flush);
-    else setTimeout(flush, wait);
+    if (this.flushTimer !== undefined || this.flushQueued) return;
+    // Paced by the webview: while it has not drawn what was posted last, events gather (into
+    // bounded messages) until its ack; a webview that does not ack gets them a moment later anyway.
+    if (this.awaitingAck) this.flushTimer = setTimeout(() => this.flush(), ACK_WAIT_MS);
+    else {
+      this.flushQueued = true;
+      setImmediate(() => this.flush()); // the rest of this chunk of output joins them
+    }
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushQueued = false;
+    const events = this.pending;
+    this.pending = [];
+    if (!events.length || !this.ready || !this.runId) return;
+    this.awaitingAck = true;
+    this.postEvents(this.runId, events);
   }
 
   private post(message: HostToWebview): Thenable<boolean> {
@@ -342,6 +381,7 @@ export class RunPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     if (this.runId && RunPanel.open.get(this.runId) === this) RunPanel.open.delete(this.runId);
     for (const u of this.unsubscribe.splice(0)) u();
     // Closing the panel of a live (or queued) run stops it: a run nobody can see or cancel is a leak.

@@ -51,6 +51,11 @@ export type WebviewToHost =
    * numbers: send the events after `afterSeq`. Nothing is posted before this.
    */
   | { type: 'ready'; runId?: string; afterSeq: number }
+  /**
+   * Webview → host, after a frame that drew events: the last seq drawn and
+   * when (`performance.timeOrigin + performance.now()`), for forwarding latency.
+   */
+  | { type: 'drawn'; runId: string; seq: number; at: number }
   /** Webview → host: the user pressed Cancel. */
   | { type: 'cancel'; runId: string }
   /** Webview → host: the answer came from the cache and the user wants a fresh one. */

@@ -31,6 +31,8 @@ const saved = vscode.getState();
 let run: RunInfo | undefined = saved?.run;
 let runId: string | undefined = saved?.runId ?? (document.body.dataset.runId || undefined);
 let lastSeq = 0;
+/** The last seq the host was told this panel drew. */
+let ackedSeq = 0;
 let transcript: Transcript = emptyTranscript();
 let unavailable = false;
 if (saved?.anchor) view.restore(saved.anchor);
@@ -125,6 +127,7 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       if (run && data.run.runId !== run.runId) {
         transcript = emptyTranscript();
         lastSeq = 0;
+        ackedSeq = 0;
         view.clear();
       }
       run = data.run;
@@ -158,6 +161,13 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
     default:
       assertNever(data);
   }
+});
+
+// After a frame drew new events: one small ack, which the host turns into forwarding latency.
+view.virtualList.onDrawn(() => {
+  if (!runId || lastSeq <= ackedSeq) return;
+  ackedSeq = lastSeq;
+  vscode.postMessage({ type: 'drawn', runId, seq: lastSeq, at: performance.timeOrigin + performance.now() });
 });
 
 window.addEventListener('scroll', scheduleSave, { passive: true });

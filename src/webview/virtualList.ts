@@ -84,6 +84,7 @@ export class VirtualList {
   private readonly bottom = document.createElement('div');
   private readonly resize: ResizeObserver;
   private frameRequested = false;
+  private readonly drawnListeners: Array<() => void> = [];
   private target: (ScrollAnchor & { then?: (el: HTMLElement) => void }) | undefined;
   private programmaticY: number | undefined;
   private lastWidth = 0;
@@ -154,6 +155,11 @@ export class VirtualList {
     return this.rendered.get(row);
   }
 
+  /** Called after each frame that drew (the DOM holds what the model had when it began). */
+  onDrawn(listener: () => void): void {
+    this.drawnListeners.push(listener);
+  }
+
   /** How many rows are in the DOM (for tests and benchmarks). */
   get drawnRows(): number {
     return this.rendered.size;
@@ -207,6 +213,7 @@ export class VirtualList {
     else if (anchor) this.scrollWindow(containerTop + offsets[anchor.row] + anchor.delta);
     const el = anchor && then ? this.rendered.get(anchor.row) : undefined;
     if (el && then) then(el);
+    for (const l of this.drawnListeners) l();
   }
 
   private scrollWindow(y: number): void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentEvent, RunOutcome, SeqEvent } from '../agents/events';
 import type { AgentProvider, RunRequest } from '../agents/provider';
 import { nullLogger, type Logger } from '../log';
+import { ForwardingMeter, wallClock } from '../metrics/forwarding';
 import type { TurnOf } from './conversation';
 
 export type RunState = 'queued' | 'running' | 'finished';
@@ -50,7 +51,8 @@ export interface RunMetrics {
   logChars: number;
 }
 
-type EventListener = (e: SeqEvent) => void;
+/** `receivedAt`: when the line that carried the event arrived (wallClock), for forwarding latency. */
+type EventListener = (e: SeqEvent, receivedAt: number) => void;
 type StateListener = (run: AgentRun) => void;
 
 /**
@@ -66,13 +68,15 @@ export class AgentRun {
   readonly createdAt: number;
   readonly done: Promise<RunOutcome>;
   readonly metrics: RunMetrics = { events: 0, textChars: 0, logChars: 0 };
+  /** From each event's arrival to a panel having drawn it (the panel that shows the run acks what it drew). */
+  readonly forwarding = new ForwardingMeter();
   readonly label: RunLabel;
   private stateValue: RunState = 'queued';
   private startedAtValue: number | undefined;
   private finishedAtValue: number | undefined;
   private readonly log: SeqEvent[] = [];
   /** Text (or thinking) deltas that arrived in this turn of the event loop, not yet in the log. */
-  private pendingText: { type: 'text' | 'thinking'; parts: string[]; chars: number; at: number } | undefined;
+  private pendingText: { type: 'text' | 'thinking'; parts: string[]; chars: number; at: number; receivedAt: number } | undefined;
   private flushScheduled = false;
   private readonly listeners = new Set<EventListener>();
   private readonly stateListeners = new Set<StateListener>();
@@ -212,6 +216,7 @@ export class AgentRun {
   private append(event: AgentEvent): void {
     if (this.stateValue === 'finished') return; // nothing after done
     const at = this.startedAtValue === undefined ? 0 : this.now() - this.startedAtValue;
+    const receivedAt = wallClock();
     this.metrics.events++;
     if (event.type === 'text') this.metrics.textChars += event.text.length;
     this.metrics.logChars += event.type === 'text' || event.type === 'thinking' ? event.text.length : event.type === 'tool-result' ? event.output.length + 64 : 128;
@@ -223,7 +228,7 @@ export class AgentRun {
         this.pendingText.parts.push(event.text);
         this.pendingText.chars += event.text.length;
       } else {
-        this.pendingText = { type: event.type, parts: [event.text], chars: event.text.length, at };
+        this.pendingText = { type: event.type, parts: [event.text], chars: event.text.length, at, receivedAt };
       }
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -235,19 +240,19 @@ export class AgentRun {
       return;
     }
     this.flushText();
-    this.push({ seq: this.log.length + 1, at, event });
+    this.push({ seq: this.log.length + 1, at, event }, receivedAt);
   }
 
   private flushText(): void {
     const p = this.pendingText;
     if (!p) return;
     this.pendingText = undefined;
-    this.push({ seq: this.log.length + 1, at: p.at, event: { type: p.type, text: p.parts.length === 1 ? p.parts[0] : p.parts.join('') } });
+    this.push({ seq: this.log.length + 1, at: p.at, event: { type: p.type, text: p.parts.length === 1 ? p.parts[0] : p.parts.join('') } }, p.receivedAt);
   }
 
-  private push(entry: SeqEvent): void {
+  private push(entry: SeqEvent, receivedAt: number): void {
     this.log.push(entry);
-    for (const l of this.listeners) safely(() => l(entry), this.logger);
+    for (const l of this.listeners) safely(() => l(entry, receivedAt), this.logger);
   }
 
   private async execute(): Promise<void> {

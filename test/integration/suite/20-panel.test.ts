@@ -48,6 +48,28 @@ describe('the run panel', () => {
     await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
   });
 
+  it('acks what it drew: every event forwarded live gets a forwarding latency', async function () {
+    requireBrowser(this);
+    await closeAllEditors();
+    const gate = server.gate('acked');
+    const runId = await runAgent('GATE:acked');
+    const run = (await api()).getRun(runId)!;
+    await within(gate.reached, 60_000, 'the model server never received the request');
+    await browser.waitForText(runId, (t) => t.includes('Alpha Beta Gamma'));
+    // The panel is drawing now: everything after the gate is forwarded to it live.
+    const beforeRelease = run.events().length;
+    gate.release();
+    assert.equal((await run.done).status, 'succeeded');
+    await browser.waitForText(runId, (t) => t === 'Done', 30_000, '#status');
+    const total = run.events().length;
+    let f = run.metrics().forwarding;
+    // The ack of the last frame may still be on its way.
+    assert.ok(await waitFor(async () => (f = run.metrics().forwarding) !== undefined && f.count >= total - beforeRelease, 30_000), `forwarding: ${JSON.stringify(f)}, ${total - beforeRelease} events after the gate`);
+    assert.ok(f!.count <= total, `${f!.count} latencies for ${total} events`);
+    assert.ok(f!.p50 >= 0 && f!.p50 <= f!.p95 && f!.p95 <= f!.p99 && f!.p99 <= f!.max, JSON.stringify(f));
+    assert.ok(run.metrics().firstOutputMs !== undefined);
+  });
+
   it('a long answer: the panel draws a bounded part of it, and Copy Answer puts all of it on the clipboard', async function () {
     requireBrowser(this);
     this.timeout(300_000);
