@@ -171,6 +171,14 @@ describe('ClaudeStreamParser when the final result line is cut off', () => {
     assert.equal(parse([upToCut], { exitCode: 1 }).outcome.status, 'failed');
   });
 
+  it('a broken line in the middle of the stream is not a cut-off end', () => {
+    const { lines, result } = cut();
+    const broken = parse([[lines[0].slice(0, 50), ...lines.slice(1), result].join('\n')]);
+    assert.equal(broken.outcome.status, 'succeeded');
+    assert.equal(ofType(broken.events, 'notice').length, 0);
+    assert.equal(ofType(broken.events, 'usage')[0].costUsd, 0.00030000000000000003, 'the real result decided');
+  });
+
   it('an error result cut off stays a failure', () => {
     const { lines, result } = cut();
     const errored = result.replace('"is_error":false', '"is_error":true');

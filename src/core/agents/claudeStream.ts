@@ -34,8 +34,8 @@ const DELTA_LINE =
 export class ClaudeStreamParser implements StreamParser {
   private readonly streamed = new Set<string>();
   private result: Json | undefined;
-  /** Length of a line cut off at exit, if one was. */
-  private cutChars: number | undefined;
+  /** The last line, when it was not complete JSON (cut off at exit?), and what its start said. */
+  private cut: { chars: number; result?: Json } | undefined;
   /** The tokens of the latest top-level streamed message. */
   private streamUsage: { input?: number; output?: number } | undefined;
   private apiError: string | undefined;
@@ -43,6 +43,7 @@ export class ClaudeStreamParser implements StreamParser {
   constructor(private readonly emit: EmitEvent) {}
 
   handleRaw(line: string): boolean {
+    this.cut = undefined; // every line comes here first: a cut line is only one with nothing after it
     // Cheap refusals first: most other lines differ within the first 60 characters.
     if (!line.startsWith('{"type":"stream_event","event":{"type":"content_block_delta"')) return false;
     const m = DELTA_LINE.exec(line);
@@ -168,8 +169,8 @@ export class ClaudeStreamParser implements StreamParser {
    */
   handleCut(line: string): boolean {
     if (this.result || !line.startsWith('{"type":"')) return false;
-    this.cutChars = line.length;
-    this.emit({ type: 'notice', message: `Claude Code's output was cut off as it exited (a line of ${Math.round(line.length / 1024)} KB), so the run's cost is not known; the answer above is complete as streamed.` });
+    // Kept until the end: only a last line was cut off at exit (any line after it clears this).
+    this.cut = { chars: line.length };
     if (!line.startsWith('{"type":"result",')) return true;
     const head = line.slice(0, 2000);
     const subtype = /"subtype":"(\w+)"/.exec(head)?.[1];
@@ -179,8 +180,7 @@ export class ClaudeStreamParser implements StreamParser {
       const m = new RegExp(`"${name}":(\\d+)`).exec(head);
       return m ? Number(m[1]) : undefined;
     };
-    this.result = { type: 'result', subtype, is_error: isError === 'true', duration_ms: field('duration_ms'), num_turns: field('num_turns'), cut: true };
-    this.emitStreamUsage(field('duration_ms'), field('num_turns'));
+    this.cut.result = { type: 'result', subtype, is_error: isError === 'true', duration_ms: field('duration_ms'), num_turns: field('num_turns'), cut: true };
     return true;
   }
 
@@ -205,6 +205,14 @@ export class ClaudeStreamParser implements StreamParser {
 
   finish(end: ProcessEnd): RunOutcome {
     const base = { exitCode: end.exitCode, signal: end.signal, durationMs: end.durationMs };
+    const cut = this.cut;
+    if (cut) {
+      this.emit({ type: 'notice', message: `Claude Code's output was cut off as it exited (a line of ${Math.round(cut.chars / 1024)} KB), so the run's cost is not known; the answer above is complete as streamed.` });
+      if (cut.result) {
+        this.result = cut.result;
+        this.emitStreamUsage(num(cut.result.duration_ms), num(cut.result.num_turns));
+      }
+    }
     // A cut-off result line counts only if Claude Code then exited cleanly.
     const r = this.result?.cut && end.exitCode !== 0 ? undefined : this.result;
     if (r) {
@@ -216,7 +224,7 @@ export class ClaudeStreamParser implements StreamParser {
     }
     if (end.stoppedBy) return { ...base, status: end.stoppedBy, message: stoppedMessage(end.stoppedBy) };
     // A line repeating the answer (`assistant`, or `result` too early to say) was cut off, and the CLI exited cleanly.
-    if (this.cutChars !== undefined && end.exitCode === 0) {
+    if (cut && end.exitCode === 0) {
       this.emitStreamUsage();
       return { ...base, status: 'succeeded' };
     }

@@ -46,7 +46,7 @@ export class StdoutReader {
     const json = parseJsonObject(line);
     if (!json) {
       if (this.parser.handleCut?.(line)) {
-        this.logger.warn(`a stdout line of ${line.length} characters was cut off; took what its start says: ${line.slice(0, 200)}`);
+        this.logger.warn(`a stdout line of ${line.length} characters is not complete JSON (cut off at exit, if it is the last): ${line.slice(0, 200)}`);
         return;
       }
       if (++this.strayLines <= 5) this.logger.warn(`ignored non-JSON stdout line: ${line.slice(0, 200)}`);
