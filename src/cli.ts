@@ -1,13 +1,14 @@
 // Headless Agent Relay: the same core as the extension, without VS Code.
 //   agent-relay run --agent claude [--json] [--cwd DIR] [options] PROMPT...
 //   agent-relay batch tasks.jsonl [--max-concurrent N] [--json]
-//   agent-relay runs list|show, agents, cache stats|verify|clear
+//   agent-relay runs list|show, worktrees list|apply|discard, agents, cache stats|verify|clear
 import { agentsCommand } from './headless/agentsCommand';
 import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
 import { batchCommand } from './headless/batchCommand';
 import { runCacheCommand } from './headless/cacheCommand';
 import { runCommand } from './headless/runCommand';
 import { runsCommand } from './headless/runsCommand';
+import { worktreesCommand } from './headless/worktreesCommand';
 import { EXIT } from './headless/session';
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(args);
     case 'batch':
       return batchCommand(args);
+    case 'worktrees':
+      return worktreesCommand(args);
   }
 }
 

@@ -4,6 +4,10 @@ export interface RunOptions {
   cwd: string;
   model?: string;
   permissionMode?: string;
+  /** `--permission-mode AGENT=MODE`: one agent's mode (several agents each have their own modes). */
+  permissionModes: Record<string, string>;
+  /** Several agents: give each run that may edit its own git worktree. */
+  worktrees: boolean;
   allowedTools: string[];
   agentPath?: string;
   baseUrl?: string;
@@ -31,7 +35,8 @@ export type CliArgs =
   | { command: 'cache'; action: 'stats' | 'verify' | 'clear'; storage?: string; json: boolean; all: boolean; cwd: string }
   | ({ command: 'run'; agent: string; prompt?: string; continueFrom?: string } & RunOptions)
   | ({ command: 'batch'; file: string } & RunOptions)
-  | { command: 'runs'; action: 'list' | 'show' | 'usage'; id?: string; storage?: string; json: boolean; csv?: boolean; cwd: string };
+  | { command: 'runs'; action: 'list' | 'show' | 'usage'; id?: string; storage?: string; json: boolean; csv?: boolean; cwd: string }
+  | { command: 'worktrees'; action: 'list' | 'apply' | 'discard'; id?: string; storage?: string; json: boolean };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
@@ -47,6 +52,13 @@ export const USAGE = `Usage:
   agent-relay runs list [--json] [--storage DIR]    earlier runs in this folder (--cwd), newest first
   agent-relay runs show ID [--json] [--storage DIR] one run's record and transcript
   agent-relay runs usage [--json|--csv]             tokens and reported cost per agent per day (cache hits apart)
+  agent-relay run --agent ID,ID,... --worktrees [options] PROMPT...
+                                                    the same, with each agent in an edit mode working in its
+                                                    own git worktree at a snapshot of this folder's tree
+  agent-relay worktrees list [--json]               those worktrees: run, agent, files changed
+  agent-relay worktrees apply RUN_ID                bring that run's edits into the working tree (checked
+                                                    first: on a conflict nothing changes), then remove it
+  agent-relay worktrees discard RUN_ID              remove that run's worktree and branch
   agent-relay agents [--json]                       show which agents are installed
   agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
                                                     the response cache of this folder (--all: every folder)
@@ -56,7 +68,9 @@ Options for run and batch:
                            then one summary line per task)
   --cwd DIR                working folder (default: the current one; batch: for tasks without "cwd")
   --model NAME             model alias or id
-  --permission-mode MODE   the agent's permission mode (default: its read-only mode; see "agents")
+  --permission-mode MODE   the agent's permission mode (default: its read-only mode; see "agents");
+                           AGENT=MODE sets one agent's (repeatable), e.g. codex=workspace-write
+  --worktrees              several agents: each in an edit mode runs in its own git worktree
   --allowed-tools RULE     allow a tool without asking (repeatable), e.g. "Bash(npm test)"
   --agent-path FILE        use this executable instead of searching for it
   --base-url URL           API agents (anthropic, openai): the server to call (default: ANTHROPIC_BASE_URL
@@ -87,6 +101,8 @@ function defaults(): RunOptions {
     json: false,
     cwd: process.cwd(),
     allowedTools: [],
+    permissionModes: {},
+    worktrees: false,
     timeoutSeconds: 1800,
     maxTokens: 4096,
     maxHistoryTokens: 32000,
@@ -110,6 +126,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (command === 'cache') return parseCacheArgs(rest);
   if (command === 'runs') return parseRunsArgs(rest);
+  if (command === 'worktrees') return parseWorktreesArgs(rest);
   if (command !== 'run' && command !== 'batch') throw new Error(`Unknown command "${command}".`);
 
   const options = defaults();
@@ -135,7 +152,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--json': options.json = true; break;
       case '--cwd': options.cwd = value(); break;
       case '--model': options.model = value(); break;
-      case '--permission-mode': options.permissionMode = value(); break;
+      case '--permission-mode': {
+        const v = value();
+        const m = /^([a-z0-9][a-z0-9._-]{0,63})=(.+)$/.exec(v);
+        if (m) options.permissionModes[m[1]] = m[2];
+        else options.permissionMode = v;
+        break;
+      }
+      case '--worktrees': options.worktrees = true; break;
       case '--allowed-tools': options.allowedTools.push(value()); break;
       case '--agent-path': options.agentPath = value(); break;
       case '--base-url': options.baseUrl = value(); break;
@@ -169,6 +193,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (continueFrom !== undefined) throw new Error('--continue applies to run, not batch.');
   if (!agent) throw new Error('--agent is required.');
+  if (options.worktrees && !agent.includes(',')) throw new Error('--worktrees is for several agents (--agent a,b,…); one agent runs in the folder itself.');
   return { command: 'run', agent, prompt: !fromStdin && words.length ? words.join(' ') : undefined, ...options };
 }
 
@@ -208,5 +233,24 @@ function parseRunsArgs(rest: readonly string[]): CliArgs {
     else throw new Error(`Unexpected argument ${arg}.`);
   }
   if (action === 'show' && !out.id) throw new Error('runs show needs a run id (see "runs list").');
+  return out;
+}
+
+function parseWorktreesArgs(rest: readonly string[]): CliArgs {
+  const [action, ...opts] = rest;
+  if (action !== 'list' && action !== 'apply' && action !== 'discard') throw new Error('worktrees needs list, apply or discard.');
+  const out: Extract<CliArgs, { command: 'worktrees' }> = { command: 'worktrees', action, json: false };
+  for (let i = 0; i < opts.length; i++) {
+    const arg = opts[i];
+    if (arg === '--json') out.json = true;
+    else if (arg === '--storage') {
+      const v = opts[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      out.storage = v;
+    } else if (arg.startsWith('--')) throw new Error(`Unknown option ${arg}.`);
+    else if (action !== 'list' && !out.id) out.id = arg;
+    else throw new Error(`Unexpected argument ${arg}.`);
+  }
+  if (action !== 'list' && !out.id) throw new Error(`worktrees ${action} needs a run id (see "worktrees list").`);
   return out;
 }

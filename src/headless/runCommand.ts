@@ -8,9 +8,16 @@ import { continueConversation, turnFacts, type AgentShape } from '../core/run/co
 import { folderWorkspaceId } from './cacheCommand';
 import type { AgentRun } from '../core/run/agentRun';
 import { UserInputError } from '../core/run/prompt';
+import type { AgentEntry } from '../core/run/catalog';
+import { checkRunSpec, type RunSpec } from '../core/run/runSpec';
+import { formatDiffStat, mayEdit, prepareGroupWorktrees } from '../core/run/groupWorktrees';
+import type { DiffStat } from '../core/worktrees/worktrees';
 import type { CliArgs } from './args';
 import { humanPrinter, jsonPrinter, out } from './output';
 import { EXIT, exitCodeFor, HeadlessSession } from './session';
+
+/** Finished worktrees not applied or discarded go after this long (the next group's clean-up removes them). */
+export const WORKTREE_RETENTION_MS = 7 * 24 * 3600_000;
 
 /** `run --agent ID PROMPT`: one run, streamed; returns the exit code. */
 export async function runCommand(args: Extract<CliArgs, { command: 'run' }>): Promise<number> {
@@ -132,7 +139,7 @@ async function severalAgents(session: HeadlessSession, args: Extract<CliArgs, { 
   }
   const prompt = args.prompt ?? (process.stdin.isTTY ? '' : await readStdin());
   const groupId = randomUUID();
-  const runs: AgentRun[] = [];
+  const items: Array<{ agent: AgentEntry; spec: RunSpec; runId: string }> = [];
   const problems: string[] = [];
   ids.forEach((id, index) => {
     const agent = session.catalog.find(id);
@@ -140,24 +147,56 @@ async function severalAgents(session: HeadlessSession, args: Extract<CliArgs, { 
     try {
       const spec = session.runSpec(agent, prompt);
       spec.group = { groupId, index };
-      runs.push(createRun(spec, session.services));
+      checkRunSpec(spec);
+      items.push({ agent, spec, runId: randomUUID() });
     } catch (err) {
       if (!(err instanceof UserInputError)) throw err;
       problems.push(`${agent.displayName}: ${err.message}`);
     }
   });
+  const editing = items.filter((i) => mayEdit(i.agent, i.spec));
+  if (editing.length && !args.worktrees) {
+    problems.push(`${editing.map((i) => i.agent.displayName).join(', ')} may edit files in ${editing.length === 1 ? 'its' : 'their'} permission mode, and several agents editing one folder would overwrite each other: add --worktrees to give each its own git worktree, or use read-only modes.`);
+  }
+  let worktrees: Awaited<ReturnType<typeof prepareGroupWorktrees>> | undefined;
+  if (!problems.length && editing.length) {
+    try {
+      worktrees = await prepareGroupWorktrees(items, path.resolve(args.cwd), session.worktrees, { retentionMs: WORKTREE_RETENTION_MS });
+    } catch (err) {
+      if (!(err instanceof UserInputError)) throw err;
+      problems.push(err.message);
+    }
+  }
   if (problems.length) {
     process.stderr.write(`Nothing was run.\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     return EXIT.usage;
   }
-  const finished = runs.map((run) => {
+  const runs: AgentRun[] = [];
+  const entries = worktrees?.entries ?? items.map(() => undefined);
+  const specs = worktrees?.specs ?? items.map((i) => i.spec);
+  items.forEach((item, i) => {
+    runs.push(createRun(specs[i], session.services, item.runId));
+    if (entries[i]) session.homeFolders.set(item.runId, item.spec.cwd);
+  });
+  if (worktrees) process.stderr.write(`Worktrees at a snapshot of ${path.resolve(args.cwd)} for ${editing.map((i) => i.agent.displayName).join(', ')}; ignored files (node_modules, .env…) are not in them.\n`);
+  const renew = worktrees ? setInterval(() => void session.worktrees.renew().catch(() => undefined), 5 * 60_000) : undefined;
+  renew?.unref();
+  const stats = new Map<string, DiffStat>();
+  const finished = runs.map((run, i) => {
     let answer = '';
     const notes: string[] = [];
     run.onEvent(args.json ? jsonPrinter({ agent: run.agentId }) : humanPrinter((t) => (answer += t), (l) => notes.push(l)));
     session.registry.submit(run);
-    return run.done.then((outcome) => {
+    return run.done.then(async (outcome) => {
+      const entry = entries[i];
+      if (entry) {
+        await session.worktrees.finished(run.id);
+        stats.set(run.id, await session.worktrees.diffStat(entry).catch(() => ({ files: [], added: 0, deleted: 0 })));
+      }
       if (args.json) return;
-      process.stderr.write(`\n── ${run.label.agentName} · ${outcome.status}\n${notes.join('\n')}${notes.length ? '\n' : ''}`);
+      const stat = stats.get(run.id);
+      const where = entry && stat ? ` · ${formatDiffStat(stat)} in ${entry.path} (agent-relay worktrees apply|discard ${run.id})` : '';
+      process.stderr.write(`\n── ${run.label.agentName} · ${outcome.status}${where}\n${notes.join('\n')}${notes.length ? '\n' : ''}`);
       if (answer) out(`${answer}${answer.endsWith('\n') ? '' : '\n'}`);
     });
   });
@@ -167,9 +206,20 @@ async function severalAgents(session: HeadlessSession, args: Extract<CliArgs, { 
     for (const run of runs) (first ? run.cancel() : run.killNow());
   });
   await Promise.all(finished);
+  if (renew) clearInterval(renew);
   await session.close();
-  const rows = markBest(runs.map((run) => groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event))));
-  if (args.json) for (const r of rows) out(`${JSON.stringify({ agent: r.agentId, summary: r })}\n`);
+  const rows = markBest(
+    runs.map((run) => ({
+      ...groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event)),
+      filesChanged: stats.get(run.id)?.files.length,
+    })),
+  );
+  const worktreeOf = (i: number) => {
+    const entry = entries[i];
+    const stat = stats.get(runs[i].id);
+    return entry && { runId: runs[i].id, path: entry.path, branch: entry.branch, files: stat?.files.map((f) => f.path) ?? [], added: stat?.added ?? 0, deleted: stat?.deleted ?? 0 };
+  };
+  if (args.json) rows.forEach((r, i) => out(`${JSON.stringify({ agent: r.agentId, summary: r, ...(entries[i] ? { worktree: worktreeOf(i) } : {}) })}\n`));
   else out(`\n${groupTable(rows)}\n`);
   return rows.every((r) => r.status === 'succeeded') ? EXIT.ok : EXIT.failed;
 }

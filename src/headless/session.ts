@@ -1,3 +1,4 @@
+import { Worktrees } from '../core/worktrees/worktrees';
 import * as path from 'node:path';
 import type { RunOutcome } from '../core/agents/events';
 import type { ResponseCache } from '../core/cache';
@@ -40,6 +41,11 @@ export function exitCodeFor(outcome: RunOutcome): number {
  * cache under --storage, rate limits), one run registry and queue, and exit
  * guards that kill every agent's tree however this process ends.
  */
+/** Where the headless CLI keeps worktrees and their list. */
+export function worktreesFolder(storage: string): string {
+  return path.join(storage, 'worktrees');
+}
+
 export class HeadlessSession {
   readonly catalog = new AgentCatalog();
   readonly logger: Logger;
@@ -52,6 +58,9 @@ export class HeadlessSession {
   private readonly translator = new ModelTranslator();
   private cacheOpening: Promise<ResponseCache | undefined> | undefined;
   private readonly recorder: HistoryRecorder;
+  /** Runs working in a worktree, by id: the folder they were asked in. */
+  readonly homeFolders = new Map<string, string>();
+  private worktreesValue: Worktrees | undefined;
 
   constructor(private readonly opts: RunOptions & { maxConcurrent: number }) {
     this.logger = opts.verbose ? stderrLogger('debug') : nullLogger;
@@ -74,7 +83,8 @@ export class HeadlessSession {
     };
     // Every finished run goes into its folder's history under --storage, where VS Code's history is too.
     const history = (this.history = new HistoryStore(this.storage, { logger: this.logger }));
-    this.recorder = new HistoryRecorder(this.registry, async (run) => history.workspace(folderWorkspaceId(run.request.cwd)), this.logger);
+    // A run in a worktree belongs to the folder it was asked in.
+    this.recorder = new HistoryRecorder(this.registry, async (run) => history.workspace(folderWorkspaceId(this.homeFolders.get(run.id) ?? run.request.cwd)), this.logger);
     guardExits(() => this.registry.dispose());
   }
 
@@ -111,7 +121,7 @@ export class HeadlessSession {
         // A command-line path means the caller's folder, like any argument; made absolute so the run (in --cwd) starts the same file.
         path: o.agentPath && path.resolve(o.agentPath),
         pathSettingKey: `--agent-path (or agentRelay.${agent.id}.path in VS Code)`,
-        options: { model: this.translator.translate(agent.id, model), permissionMode: o.permissionMode, allowedTools: o.allowedTools },
+        options: { model: this.translator.translate(agent.id, model), permissionMode: o.permissionModes[agent.id] ?? o.permissionMode, allowedTools: o.allowedTools },
       };
     } else if (agent.kind === 'http') {
       const translated = this.translator.translate(agent.id, model ?? agent.spec.defaultModel) ?? agent.spec.defaultModel;
@@ -119,6 +129,11 @@ export class HeadlessSession {
       spec.http = { config: { baseUrl, model: translated, maxTokens: o.maxTokens, maxHistoryTokens: o.maxHistoryTokens }, requestsPerMinute: o.requestsPerMinute };
     }
     return spec;
+  }
+
+  /** The worktrees of edit-mode runs of several agents, under --storage (shared with \`worktrees list|apply|discard\`). */
+  get worktrees(): Worktrees {
+    return (this.worktreesValue ??= new Worktrees(worktreesFolder(this.storage)));
   }
 
   /** Writes the history, releases connections and writes the cache's statistics. */

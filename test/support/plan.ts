@@ -14,6 +14,8 @@ export interface Conversation {
   tools?: string[];
   /** The working folder the client's system prompt names (Claude Code says it). */
   cwd?: string;
+  /** The wire format the request came in (so one prompt can get a different answer per agent). */
+  wire?: string;
 }
 
 export interface ReplyOptions {
@@ -28,7 +30,8 @@ export interface ReplyOptions {
 
 /**
  * The reply, independent of wire format. Directives in the prompt:
- *   RUN_TOOL: run echo X   call the shell tool with `echo X` (or `printenv X`), then report its output
+ *   RUN_TOOL: run echo X   call the shell tool with `echo X` (or `printenv X`), then report its output;
+ *                          `{wire}` in it becomes the request's wire format (a different file content per agent)
  *   GATE:name              stream `before`, hold until release(name), stream `after`
  *   HANG                   stream `before`, then hold until the client goes away
  *   CUT_STREAM             stream `before`, then drop the connection
@@ -67,7 +70,7 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   if (failAfterTool && c.toolResult !== undefined) return { kind: 'error', status: Number(failAfterTool[1]), message: `Mock error (HTTP ${failAfterTool[1]})` };
   const runTool = /RUN_TOOL: run ((?:echo|printenv) [^\n"\\]*)/.exec(p);
   if (runTool && c.toolResult !== undefined) return { kind: 'text', parts: ['The command printed: ', c.toolResult.trim()] };
-  if (runTool) return { kind: 'tool', preface: "I'll run the command.", command: runTool[1].trim() };
+  if (runTool) return { kind: 'tool', preface: "I'll run the command.", command: runTool[1].trim().replaceAll('{wire}', c.wire ?? 'model') };
   const gate = /GATE:([\w-]+)/.exec(p);
   if (gate) return { kind: 'gate', name: gate[1], before: ['Alpha ', 'Beta ', 'Gamma '], after: ['Delta: released.'] };
   if (/\bHANG\b/.test(p)) return { kind: 'hang', before: ['Working on it'] };

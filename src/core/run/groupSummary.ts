@@ -17,6 +17,8 @@ export interface GroupRow {
   /** Characters of answer text. */
   answerChars: number;
   message?: string;
+  /** Files the run changed in its worktree (runs that may edit, in a worktree); absent for the others. */
+  filesChanged?: number;
   /** Set on the fastest finished run that succeeded, and the cheapest among those reporting cost. */
   fastest?: boolean;
   cheapest?: boolean;
@@ -68,6 +70,7 @@ export function markBest(rows: GroupRow[]): GroupRow[] {
 
 /** The summary as a plain-text table (the headless CLI prints it; VS Code shows the same figures). */
 export function groupTable(rows: readonly GroupRow[]): string {
+  const withFiles = rows.some((r) => r.filesChanged !== undefined);
   const cells = rows.map((r) => [
     `${r.agentName}${r.fastest ? ' ⚡' : ''}${r.cheapest ? ' $' : ''}`,
     r.status,
@@ -77,8 +80,9 @@ export function groupTable(rows: readonly GroupRow[]): string {
     r.costUsd !== undefined ? `$${r.costUsd.toFixed(4)}` : '',
     r.fromCache ? 'hit' : '',
     String(r.answerChars),
+    ...(withFiles ? [r.filesChanged !== undefined ? String(r.filesChanged) : ''] : []),
     r.message ?? '',
   ]);
   const legend = rows.some((r) => r.fastest || r.cheapest) ? '\n⚡ fastest · $ cheapest (of the runs that reported a cost)' : '';
-  return textTable(['agent', 'status', 'first output', 'time', 'tokens', 'cost', 'cache', 'answer chars', ''], cells) + legend;
+  return textTable(['agent', 'status', 'first output', 'time', 'tokens', 'cost', 'cache', 'answer chars', ...(withFiles ? ['files changed'] : []), ''], cells) + legend;
 }

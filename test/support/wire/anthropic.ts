@@ -35,7 +35,7 @@ export const anthropicMessages: WireFormat = {
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
     if (ctx.path.endsWith('/count_tokens')) return sendJson(res, 200, { input_tokens: 42 });
-    const plan = server.plan(conversation(body));
+    const plan = server.plan({ ...conversation(body), wire: 'anthropic' });
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'authentication_error' : plan.status === 429 ? 'rate_limit_error' : plan.status === 529 ? 'overloaded_error' : 'api_error';
       return sendJson(res, plan.status, { type: 'error', error: { type, message: plan.body ?? `Mock ${type} (HTTP ${plan.status})` } }, { 'request-id': 'req_mock', ...(plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {}) });

@@ -102,7 +102,7 @@ export const geminiGenerateContent: WireFormat = {
     const { res, body, server } = ctx;
     const model = modelOf(ctx.path);
     if (ctx.path.endsWith(':countTokens')) return sendJson(res, 200, { totalTokens: 42 });
-    const plan = server.plan(conversation(body));
+    const plan = server.plan({ ...conversation(body), wire: 'gemini' });
     if (plan.kind === 'error') return sendJson(res, plan.status, googleError(plan.status, `Mock error (HTTP ${plan.status})`));
 
     const responseId = `resp_mock${String(server.nextId()).padStart(4, '0')}`;

@@ -18,7 +18,7 @@ export const openaiChatCompletions: WireFormat = {
 
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
-    const plan = server.plan(conversation(body));
+    const plan = server.plan({ ...conversation(body), wire: 'openai-chat' });
     if (plan.kind === 'error') {
       const type = plan.status === 401 ? 'invalid_request_error' : plan.status === 429 ? 'rate_limit_exceeded' : 'server_error';
       return sendJson(res, plan.status, { error: { message: plan.body ?? `Mock ${type} (HTTP ${plan.status})`, type, param: null, code: plan.status === 401 ? 'invalid_api_key' : null } }, plan.retryAfter !== undefined ? { 'retry-after': String(plan.retryAfter) } : {});
@@ -63,8 +63,11 @@ export const openaiChatCompletions: WireFormat = {
         return finish('stop');
       case 'tool': {
         await content([plan.preface]);
-        const args = JSON.stringify({ command: plan.command });
-        await chunk({ tool_calls: [{ index: 0, id: `call_mock${server.nextId()}`, type: 'function', function: { name: 'shell', arguments: '' } }] });
+        // The client's own shell tool when it offers one (OpenCode: bash, which also wants a description).
+        const names: string[] = (Array.isArray(body?.tools) ? body.tools : []).map((t: any) => String(t?.function?.name ?? ''));
+        const name = names.find((n) => /^bash$/i.test(n)) ?? names.find((n) => /shell|command/i.test(n)) ?? 'shell';
+        const args = JSON.stringify(name === 'bash' ? { command: plan.command, description: 'Run a command' } : { command: plan.command });
+        await chunk({ tool_calls: [{ index: 0, id: `call_mock${server.nextId()}`, type: 'function', function: { name, arguments: '' } }] });
         for (let i = 0; i < args.length; i += 7) await chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 7) } }] });
         return finish('tool_calls');
       }

@@ -91,7 +91,7 @@ export const openaiResponses: WireFormat = {
 
   async handle(ctx: WireContext) {
     const { res, body, server } = ctx;
-    const plan = server.plan(conversation(body));
+    const plan = server.plan({ ...conversation(body), wire: 'openai-responses' });
     if (plan.kind === 'error') {
       // The error body OpenAI sends for a bad key, a rate limit and a server fault.
       const [type, code] = plan.status === 401 ? ['invalid_request_error', 'invalid_api_key'] : plan.status === 429 ? ['requests', 'rate_limit_exceeded'] : ['server_error', null];
