@@ -13,6 +13,7 @@ import { benchParser } from './parser.bench';
 import { benchPipeline } from './pipeline.bench';
 import { benchRuns } from './runs.bench';
 import { benchWorkbench } from './workbench.bench';
+import { benchWorktrees } from './worktrees.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     pipeline: await benchPipeline(),
     panel: await benchPanel(),
     workbench: await benchWorkbench(),
+    worktrees: await benchWorktrees(),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
         forwardingP50Ms: results.workbench.forwardingMs.p50,
         forwardingP99Ms: results.workbench.forwardingMs.p99,
         activationMs: results.workbench.activationMs,
+        worktreeSetupVsPlain: results.worktrees.ratio.oursVsPlain,
         extensionGzipBytes: results.bundles.extensionHost.gzipBytes,
         webviewGzipBytes: results.bundles.webview.gzipBytes,
         vsixBytes: results.vsix.bytes,
@@ -165,6 +168,10 @@ async function main(): Promise<void> {
     `| saved state | ${results.panel.at1MB.savedStateBytes} B | ${results.panel.at10MB.savedStateBytes} B |`,
     ``,
     `Longest main-thread task (CPU time) at 10 MB over 1 MB: **${results.panel.ratio.longestTaskCpu10MBvs1MB}×** (goal ≤ 1.5; per round: ${results.panel.rounds.map((r) => `${r.longestCpuMs10MB} / ${r.longestCpuMs1MB} ms`).join(', ')}); longest panel work (wall time, a message or a frame): ${results.panel.ratio.longestWork10MBvs1MB}×.`,
+    ``,
+    `## Worktrees for several agents in edit modes`,
+    ``,
+    `${results.worktrees.workload}: snapshot (temporary index, \`write-tree\`, \`commit-tree\`) and \`git worktree add\` took ${results.worktrees.medianMs.snapshotAndAdd} ms against ${results.worktrees.medianMs.plainWorktreeAdd} ms for a plain \`git worktree add\` of HEAD: **${results.worktrees.ratio.oursVsPlain}×** per round (spread ${results.worktrees.ratio.spread.join('–')}; goal ≤ 1.2).`,
     ``,
     `## In VS Code (code-server and Chromium)`,
     ``,

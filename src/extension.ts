@@ -10,6 +10,7 @@ import { RunsView } from './host/runsView';
 import { AnswerDocuments } from './host/groups';
 import { todaysSpend, UsageDocument } from './host/usage';
 import { createApi, type AgentRelayApi } from './host/api';
+import { WorktreeService } from './host/worktreeService';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
 
 let relay: Relay | undefined;
@@ -33,6 +34,8 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     vscode.window.registerTreeDataProvider('agentRelay.cache', new CacheView(r.cache)),
     new CacheStatusBar(r.cache, todaysSpend(r)),
     vscode.workspace.registerTextDocumentContentProvider(UsageDocument.scheme, new UsageDocument(r)),
+    // The left side of a worktree's Review: files as the group's snapshot holds them.
+    vscode.workspace.registerTextDocumentContentProvider(WorktreeService.snapshotScheme, { provideTextDocumentContent: (uri) => r.worktreesIfUsed?.snapshotText(uri) ?? '' }),
     watchRuns(r),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {

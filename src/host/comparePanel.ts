@@ -78,6 +78,8 @@ export class ComparePanel implements vscode.Disposable {
       else this.scheduleSummary();
     });
     this.disposables.push(new vscode.Disposable(off));
+    // A column's worktree changed (its diff is known, or it was applied or discarded).
+    if (relay.worktreesIfUsed) this.disposables.push(relay.worktreesIfUsed.onDidChange((runId) => groupRuns(relay, groupId).some((r) => r.id === runId) && this.scheduleSummary()));
   }
 
   private onMessage(msg: WebviewToHost): void {
@@ -99,8 +101,17 @@ export class ComparePanel implements vscode.Disposable {
         return;
       }
       case 'rerunFailed':
-        if (msg.groupId === this.groupId) rerunFailed(this.relay, this.groupId);
+        if (msg.groupId === this.groupId) void rerunFailed(this.relay, this.groupId);
         return;
+      case 'worktree': {
+        // Only a run of this group that has a worktree; a forged id or action does nothing.
+        const run = groupRuns(this.relay, this.groupId).find((r) => r.id === msg.runId);
+        const wt = this.relay.worktreesIfUsed;
+        if (!run || !wt?.view(run.id)) return;
+        const act = msg.action === 'review' ? wt.review(run.id) : msg.action === 'apply' ? wt.apply(run.id) : msg.action === 'discard' ? wt.discard(run.id) : undefined;
+        act?.catch((err) => void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err)));
+        return;
+      }
       case 'rerunWithoutCache':
       case 'copyAnswer':
       case 'reply':

@@ -2,7 +2,6 @@
 // they answered in VS Code's diff editor.
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { isReadOnlyMode } from '../core/agents/cliAgent';
 import type { AgentRun } from '../core/run/agentRun';
 import { createRun } from '../core/run/assembly';
 import { groupRow, markBest, type GroupRow } from '../core/run/groupSummary';
@@ -12,7 +11,9 @@ import type { Relay } from './relay';
 import { resolveRunSpec } from './runs';
 import { runSettings } from './settings';
 import { ComparePanel } from './comparePanel';
-import type { RunSpec } from '../core/run/runSpec';
+import { checkRunSpec, type RunSpec } from '../core/run/runSpec';
+import { mayEdit, prepareGroupWorktrees } from '../core/run/groupWorktrees';
+import type { WorktreeEntry } from '../core/worktrees/worktrees';
 import type { RunEntry } from './runsView';
 
 const LAST_SET_KEY = 'agentRelay.several.lastAgents';
@@ -25,46 +26,78 @@ export interface GroupStart {
 /**
  * Submits one run per agent, tagged with one group id, through the queue (a
  * group larger than `agentRelay.run.maxConcurrent` waits its turn, and its
- * panels say so). Runs that may edit files would need a worktree each, which
- * is not built: such a group is refused before anything starts.
+ * panels say so). A run that may edit files (a CLI agent in a mode that is
+ * not read-only) works in its own git worktree at a snapshot of the folder's
+ * working tree, so the agents' edits stay apart until one is applied; a
+ * folder outside git refuses such a group before anything starts.
  */
-export function startGroup(relay: Relay, agentIds: readonly string[], prompt: string, opts: { folder: vscode.WorkspaceFolder; context?: AttachedContext; showPanel?: boolean }): GroupStart {
+export async function startGroup(relay: Relay, agentIds: readonly string[], prompt: string, opts: { folder: vscode.WorkspaceFolder; context?: AttachedContext; showPanel?: boolean }): Promise<GroupStart> {
   if (new Set(agentIds).size < 2) throw new UserInputError('Pick two or more different agents.');
-  const specs = agentIds.map((id) => {
+  const items = agentIds.map((id) => {
     const agent = relay.catalog.find(id);
     if (!agent) throw new UserInputError(relay.catalog.unknownMessage(id));
     const spec = resolveRunSpec(relay, agent, prompt, { folder: opts.folder, context: opts.context });
-    if (agent.kind === 'cli' && !isReadOnlyMode(agent.spec, spec.cli?.options.permissionMode || agent.spec.defaultPermissionMode)) {
-      throw new UserInputError(
-        `${agent.displayName} is set to a mode that may edit files (agentRelay.${agent.id}.permissionMode). Several agents editing one working tree would overwrite each other, and running each in its own git worktree is not available yet: use read-only modes for a group, or run ${agent.displayName} on its own.`,
-      );
-    }
-    return { agent, spec };
+    checkRunSpec(spec);
+    return { agent, spec, runId: randomUUID() };
   });
   const groupId = randomUUID();
-  // Built first, all of them: a refused option starts nothing.
-  const runs = specs.map(({ spec }, index) => createRun({ ...spec, group: { groupId, index } }, relay.runServices));
-  groupSpecs.set(groupId, specs.map((s) => s.spec));
+  for (const [index, item] of items.entries()) item.spec = { ...item.spec, group: { groupId, index } };
+  const needsWorktrees = items.some((i) => mayEdit(i.agent, i.spec));
+  const prepared = needsWorktrees
+    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Relay: making a git worktree for each agent that may edit…') }, () =>
+        prepareGroupWorktrees(items, opts.folder.uri.fsPath, relay.worktrees.store, { retentionMs: relay.worktrees.retentionMs }),
+      )
+    : undefined;
+  // Built first, all of them: a refused option starts nothing (and leaves no worktree behind).
+  let runs: AgentRun[];
+  try {
+    runs = items.map((item, i) => createRun(prepared?.specs[i] ?? item.spec, relay.runServices, item.runId));
+  } catch (err) {
+    for (const e of prepared?.entries ?? []) if (e) await relay.worktrees.store.discard(e.runId);
+    throw err;
+  }
+  const entries = (prepared?.entries ?? []).filter((e): e is WorktreeEntry => e !== undefined);
+  if (entries.length) {
+    relay.worktrees.track(entries);
+    for (const run of runs) if (entries.some((e) => e.runId === run.id)) run.addCleanup(() => void relay.worktrees.finished(run.id));
+  }
+  groupSpecs.set(groupId, { specs: items.map((i) => i.spec), snapshot: prepared?.snapshot, repo: entries[0]?.repo });
   // One compare panel for the group (a column each), not a panel per run.
   if (opts.showPanel !== false) ComparePanel.show(relay, groupId, prompt);
   for (const run of runs) relay.runs.submit(run, { showPanel: false });
   return { groupId, runIds: runs.map((r) => r.id) };
 }
 
-/** What each group of this window ran, by column, so that Re-run failed asks the same again. */
-const groupSpecs = new Map<string, RunSpec[]>();
+/** What each group of this window ran, by column (before any worktree), so that Re-run failed asks the same again. */
+const groupSpecs = new Map<string, { specs: RunSpec[]; snapshot?: string; repo?: string }>();
 
-/** Asks again, in their columns, the agents of a group whose latest run did not succeed; returns the new runs' ids. */
-export function rerunFailed(relay: Relay, groupId: string): string[] {
-  const specs = groupSpecs.get(groupId);
-  if (!specs) return [];
+/**
+ * Asks again, in their columns, the agents of a group whose latest run did
+ * not succeed; a run that had a worktree gets a fresh one at the group's
+ * snapshot (the failed one is discarded). Returns the new runs' ids.
+ */
+export async function rerunFailed(relay: Relay, groupId: string): Promise<string[]> {
+  const group = groupSpecs.get(groupId);
+  if (!group) return [];
   const failed = groupRuns(relay, groupId).filter((r) => r.state === 'finished' && r.outcome?.status !== 'succeeded');
-  return failed.map((r) => {
+  const ids: string[] = [];
+  for (const r of failed) {
     const index = r.label.group!.index;
-    const run = createRun({ ...specs[index], group: { groupId, index } }, relay.runServices);
+    let spec = group.specs[index];
+    const runId = randomUUID();
+    const old = relay.worktreesIfUsed?.view(r.id);
+    if (old && group.snapshot && group.repo) {
+      await relay.worktrees.discard(r.id);
+      const entry = await relay.worktrees.store.add(group.repo, group.snapshot, runId, r.agentId);
+      relay.worktrees.track([entry]);
+      spec = { ...spec, cwd: entry.path };
+    }
+    const run = createRun(spec, relay.runServices, runId);
+    if (old) run.addCleanup(() => void relay.worktrees.finished(run.id));
     relay.runs.submit(run, { showPanel: false });
-    return run.id;
-  });
+    ids.push(run.id);
+  }
+  return ids;
 }
 
 /**
@@ -120,7 +153,12 @@ export function groupRuns(relay: Relay, groupId: string): AgentRun[] {
 
 /** The group's summary rows, fastest and cheapest marked. */
 export function groupSummary(relay: Relay, groupId: string): GroupRow[] {
-  return markBest(groupRuns(relay, groupId).map((run) => groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event))));
+  return markBest(
+    groupRuns(relay, groupId).map((run) => ({
+      ...groupRow({ ...run.record, agentName: run.label.agentName, firstOutputMs: run.metrics.firstOutputMs }, run.eventsAfter(0).map((e) => e.event)),
+      filesChanged: relay.worktreesIfUsed?.view(run.id)?.files,
+    })),
+  );
 }
 
 /** Read-only documents holding a run's answer, for the diff editor: `agent-relay-answer:/<runId>/<agent>.md`. */

@@ -19,6 +19,7 @@ import { ApiKeys } from './apiKeys';
 import { CacheService } from './cacheService';
 import { RunLogs } from './runLogs';
 import type { RunsView } from './runsView';
+import { WorktreeService } from './worktreeService';
 import { affectsDetection, agentPathSetting, modelOverrides, queueSettings } from './settings';
 
 /**
@@ -39,9 +40,24 @@ export class Relay implements vscode.Disposable {
   private historyValue: HistoryStore | undefined;
   private recorderValue: HistoryRecorder | undefined;
   private httpModule: { createHttpProvider: CreateHttpProvider } | undefined;
+  private worktreesValue: WorktreeService | undefined;
   readonly detector = new Detector(undefined, (d, ms) => this.logs.root.info(`detect ${d.agentId}: ${d.found ? `${d.path} (${d.foundBy})` : 'not found'} in ${ms} ms`));
   readonly providers = new ProviderCache();
   readonly rateLimits = new RateLimits();
+  /** Worktrees of edit-mode group runs, made on the first group that needs them. */
+  get worktrees(): WorktreeService {
+    if (!this.worktreesValue) {
+      this.worktreesValue = new WorktreeService(this.context.globalStorageUri.fsPath);
+      this.disposables.push(this.worktreesValue);
+    }
+    return this.worktreesValue;
+  }
+
+  /** The worktree service if a group has used it (views ask without making it). */
+  get worktreesIfUsed(): WorktreeService | undefined {
+    return this.worktreesValue;
+  }
+
   /** The Runs view, which activate() makes (commands on runs reach it here). */
   runsView: RunsView | undefined;
   private readonly disposables: vscode.Disposable[] = [];

@@ -47,6 +47,7 @@ export function runInfo(relay: Relay, run: AgentRun): RunInfo {
     state: r.state,
     queuePosition: relay.runs.queuePosition(run),
     canRerun: canRerun(run),
+    worktree: relay.worktreesIfUsed?.view(r.id),
   };
 }
 
@@ -195,6 +196,7 @@ export class RunPanel implements vscode.Disposable {
       case 'openRun':
       case 'compareAnswers':
       case 'rerunFailed':
+      case 'worktree':
         return; // the compare panel's
       default:
         assertNever(msg);

@@ -63,7 +63,7 @@ export function renderCompareHtml(p: PanelHtmlParts & { groupId: string }): stri
   <div id="prompt"></div>
 </header>
 <section id="summary" aria-label="Summary">
-  <table id="summary-table"><thead><tr><th></th><th>Agent</th><th>Status</th><th>First output</th><th>Time</th><th>Tokens in / out</th><th>Cost</th><th>Cache</th><th>Answer</th></tr></thead><tbody></tbody></table>
+  <table id="summary-table"><thead><tr><th></th><th>Agent</th><th>Status</th><th>First output</th><th>Time</th><th>Tokens in / out</th><th>Cost</th><th>Cache</th><th>Answer</th><th>Files changed</th></tr></thead><tbody></tbody></table>
   <div class="actions">
     <button id="compare" type="button" disabled title="Open the two ticked answers in VS Code's diff editor">Compare answers</button>
     <button id="rerun-failed" type="button" hidden title="Ask the agents whose runs did not succeed again">Re-run failed</button>

@@ -28,6 +28,21 @@ export interface RunInfo {
   turns?: number;
   /** Whether the reply box takes a follow-up now, and if not, why (shown beside it). */
   reply?: { enabled: boolean; reason?: string };
+  /** A run of several agents that may edit: its git worktree (compare panel). */
+  worktree?: WorktreeView;
+}
+
+/** A run's worktree as the compare panel shows it. */
+export interface WorktreeView {
+  path: string;
+  branch: string;
+  /** `running`: its run goes on; `ready`: finished, waiting for Review, Apply or Discard. */
+  state: 'running' | 'ready' | 'applied' | 'discarded' | 'conflict';
+  /** "2 files changed, +10 −3", once the run finished. */
+  stat?: string;
+  files?: number;
+  /** What conflicted, when an Apply did. */
+  message?: string;
 }
 
 export type HostToWebview =
@@ -68,6 +83,8 @@ export type WebviewToHost =
   | { type: 'openRun'; runId: string }
   /** Compare panel → host: two answers in VS Code's diff editor. */
   | { type: 'compareAnswers'; runIds: [string, string] }
+  /** Compare panel → host: a column's worktree: the changes editor, apply to the working tree, or remove it. */
+  | { type: 'worktree'; runId: string; action: 'review' | 'apply' | 'discard' }
   /** Compare panel → host: ask the agents whose runs did not succeed again. */
   | { type: 'rerunFailed'; groupId: string };
 

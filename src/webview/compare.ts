@@ -28,6 +28,8 @@ interface Column {
   root: HTMLElement;
   status: HTMLElement;
   cancel: HTMLButtonElement;
+  /** The worktree bar (runs that may edit): what changed, Review, Apply, Discard. */
+  worktree: HTMLElement;
 }
 
 const columns = new Map<string, Column>();
@@ -80,9 +82,11 @@ function column(info: RunInfo): Column {
   const transcriptEl = el('div', 'column-transcript');
   transcriptEl.setAttribute('role', 'log');
   body.append(transcriptEl);
-  root.append(head, body);
+  const worktree = el('div', 'column-worktree');
+  worktree.hidden = true;
+  root.append(head, worktree, body);
   columnsEl.append(root);
-  const c: Column = { info, transcript: emptyTranscript(), view: new TranscriptView(transcriptEl, elementViewport(body)), lastSeq: 0, root, status, cancel };
+  const c: Column = { info, transcript: emptyTranscript(), view: new TranscriptView(transcriptEl, elementViewport(body)), lastSeq: 0, root, status, cancel, worktree };
   columns.set(info.runId, c);
   return c;
 }
@@ -93,6 +97,37 @@ function drawColumn(c: Column): void {
   c.status.textContent = queued ? formatQueued(c.info.queuePosition) : [f.status, f.duration].filter(Boolean).join(' · ');
   c.status.dataset.state = c.transcript.outcome?.status ?? (queued ? 'queued' : 'running');
   c.cancel.hidden = Boolean(c.transcript.outcome) || c.info.state === 'finished';
+  drawWorktree(c);
+}
+
+const WORKTREE_TEXT: Record<string, string> = {
+  running: 'Working in its own git worktree (ignored files such as node_modules and .env are not there)',
+  applied: 'Applied to the working tree; its worktree is removed',
+  discarded: 'Discarded: its worktree and branch are removed',
+};
+
+/** What the run changed in its worktree, and what can be done with it (text only: nothing from the host becomes markup). */
+function drawWorktree(c: Column): void {
+  const w = c.info.worktree;
+  c.worktree.hidden = !w;
+  if (!w) return;
+  const text = el('span', 'worktree-text', w.state === 'ready' || w.state === 'conflict' ? `${w.stat ?? ''} in its worktree` : WORKTREE_TEXT[w.state] ?? '');
+  text.title = `${w.branch} · ${w.path}`;
+  const parts: HTMLElement[] = [text];
+  if (w.state === 'conflict') parts.push(el('span', 'worktree-conflict', `Nothing was applied: ${w.message ?? ''}`));
+  if (w.state === 'ready' || w.state === 'conflict') {
+    const act = (action: 'review' | 'apply' | 'discard', text: string, title: string) => {
+      const b = button(text, title, () => vscode.postMessage({ type: 'worktree', runId: c.info.runId, action }));
+      b.dataset.action = action;
+      return b;
+    };
+    const review = act('review', 'Review', 'Open the changes against the snapshot');
+    const apply = act('apply', 'Apply', 'Apply these changes to your working tree (checked first: on a conflict nothing changes)');
+    review.disabled = apply.disabled = !w.files;
+    parts.push(el('span', 'spacer'), review, apply, act('discard', 'Discard', 'Remove this worktree and its branch'));
+  }
+  c.worktree.dataset.state = w.state;
+  c.worktree.replaceChildren(...parts);
 }
 
 function onEvents(c: Column, events: PanelSeqEvent[]): void {
@@ -146,6 +181,7 @@ function drawSummary(): void {
         el('td', undefined, r.costUsd !== undefined ? `$${r.costUsd.toFixed(4)}` : ''),
         el('td', undefined, r.fromCache ? 'hit' : ''),
         el('td', undefined, r.answerChars ? `${r.answerChars} chars` : ''),
+        el('td', undefined, r.filesChanged !== undefined ? String(r.filesChanged) : ''),
       );
       return tr;
     }),

@@ -64,8 +64,26 @@ describe('run panel webview in Chromium', function () {
     await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }]) });
     await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'text', text: 'e' }], 5) });
     await w.settle();
-    assert.deepEqual((await w.sent()).at(-1), { type: 'ready', runId: RUN, afterSeq: 2 });
+    // (Acks of what it drew come and go beside it.)
+    assert.deepEqual((await w.sent()).filter((m) => m.type !== 'drawn').at(-1), { type: 'ready', runId: RUN, afterSeq: 2 });
     assert.equal(await w.text(), 'ab');
+  });
+
+  it('acks each frame that drew new events with the last seq and a wall-clock stamp (forwarding latency)', async () => {
+    const w = await open();
+    await w.post({ type: 'attach', run: INFO });
+    const before = (await page.evaluate('performance.timeOrigin + performance.now()')) as number;
+    await w.post({ type: 'events', runId: RUN, events: seq([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'text', text: 'c' }]) });
+    await w.settle();
+    const acks = (await w.sent()).filter((m): m is Extract<typeof m, { type: 'drawn' }> => m.type === 'drawn');
+    assert.ok(acks.length >= 1, JSON.stringify(await w.sent()));
+    const last = acks.at(-1)!;
+    assert.equal(last.seq, 3);
+    assert.equal(last.runId, RUN);
+    assert.ok(last.at >= before && last.at < before + 60_000, `stamp ${last.at} against ${before}`);
+    // Nothing new drawn: no new ack.
+    await w.settle();
+    assert.equal((await w.sent()).filter((m) => m.type === 'drawn').length, acks.length);
   });
 
   it('a restored panel saves only its run and place, asks for every event again, and shows them', async () => {

@@ -4,6 +4,9 @@
 // run at once; then the group's summary, its one entry in the Runs view, and
 // two answers in VS Code's diff editor.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelServer } from '../../support/modelServer';
 import { waitFor } from '../../support/processes';
@@ -84,11 +87,51 @@ describe('one prompt, several agents', () => {
     assert.match(diff()!.label, /Claude Code ↔ Anthropic API/);
   });
 
-  it('refuses a group with an agent in a mode that may edit files, and starts nothing', async () => {
-    await config().update('claude.permissionMode', 'acceptEdits', vscode.ConfigurationTarget.Global);
-    const before = (await (await api()).getApi(2).listRuns()).length;
-    const started = await vscode.commands.executeCommand('agentRelay.runOnSeveralAgents', 'claude,anthropic', undefined, 'Edit something');
-    assert.equal(started, undefined);
-    assert.equal((await (await api()).getApi(2).listRuns()).length, before);
+  it('runs agents in edit modes each in its own git worktree; the columns Review, Apply (a conflict changes nothing) and Discard', async function () {
+    await configureAgent('codex', server, { 'codex.permissionMode': 'workspace-write' });
+    await configureAgent('opencode', server, { 'opencode.model': 'sonnet', 'opencode.permissionMode': 'build' });
+    const [folder] = vscode.workspace.workspaceFolders!;
+    const notes = path.join(folder.uri.fsPath, 'notes.txt');
+    const group = await vscode.commands.executeCommand<{ groupId: string; runIds: string[] }>('agentRelay.runOnSeveralAgents', 'codex,opencode', undefined, 'RUN_TOOL: run echo from-{wire} > notes.txt');
+    assert.ok(group && group.runIds.length === 2, JSON.stringify(group));
+    try {
+      const v1 = await api();
+      const outcomes = await Promise.all(group.runIds.map((id) => v1.getRun(id)!.done));
+      assert.deepEqual(outcomes.map((o) => o.status), ['succeeded', 'succeeded'], JSON.stringify(outcomes.map((o) => o.message)));
+      assert.equal(existsSync(notes), false, 'an agent wrote into the workspace itself');
+      if (!process.env.AGENT_RELAY_TEST_PROBE) return;
+      const bar = (i: number) => `.column[data-run-id="${group.runIds[i]}"] .column-worktree`;
+      const barText = async (i: number) => (await browser.webview(group.groupId, { selector: bar(i) })).text ?? '';
+      for (const i of [0, 1]) {
+        let last = '';
+        assert.ok(await waitFor(async () => /1 file changed, \+1 −0 in its worktree/.test((last = await barText(i))), 60_000, 200), `column ${i}: ${last}`);
+      }
+      let table = '';
+      assert.ok(await waitFor(async () => /succeeded[\s\S]*\b1\s*$/m.test((table = (await browser.webview(group.groupId, { selector: '#summary-table tbody' })).text ?? '')), 30_000, 200), table);
+
+      await browser.click(group.groupId, `${bar(0)} button[data-action="review"]`);
+      assert.ok(await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => /Changes of codex/.test(t.label)), 30_000), 'Review opened no changes editor');
+      // The changes editor covers the compare panel: close it, and the panel is drawn again.
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      assert.ok(await waitFor(async () => /1 file changed/.test(await barText(0)), 60_000, 200), 'the compare panel did not come back');
+
+      await browser.click(group.groupId, `${bar(0)} button[data-action="apply"]`);
+      assert.ok(await waitFor(() => existsSync(notes), 30_000), 'Apply wrote nothing');
+      assert.equal(readFileSync(notes, 'utf8'), 'from-openai-responses\n');
+      assert.ok(await waitFor(async () => /Applied to the working tree/.test(await barText(0)), 30_000, 200));
+
+      await browser.click(group.groupId, `${bar(1)} button[data-action="apply"]`);
+      let conflict = '';
+      assert.ok(await waitFor(async () => /Nothing was applied: .*notes\.txt/.test((conflict = await barText(1))), 30_000, 200), conflict);
+      assert.equal(readFileSync(notes, 'utf8'), 'from-openai-responses\n', 'a conflicting Apply changed the file');
+
+      await browser.click(group.groupId, `${bar(1)} button[data-action="discard"]`);
+      assert.ok(await waitFor(async () => /Discarded/.test(await barText(1)), 30_000, 200));
+      const branches = execFileSync('git', ['branch', '--list', 'agent-relay/*'], { cwd: folder.uri.fsPath, encoding: 'utf8' });
+      assert.equal(branches.trim(), '', 'a branch of the group is left');
+    } finally {
+      rmSync(notes, { force: true });
+      for (const key of ['codex.permissionMode', 'opencode.permissionMode']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
