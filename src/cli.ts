@@ -7,7 +7,7 @@ import { parseCliArgs, USAGE, type CliArgs } from './headless/args';
 import { batchCommand } from './headless/batchCommand';
 import { runCacheCommand } from './headless/cacheCommand';
 import { runCommand } from './headless/runCommand';
-import { runsCommand } from './headless/runsCommand';
+import { metricsCommand, runsCommand } from './headless/runsCommand';
 import { worktreesCommand } from './headless/worktreesCommand';
 import { EXIT } from './headless/session';
 
@@ -35,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return batchCommand(args);
     case 'worktrees':
       return worktreesCommand(args);
+    case 'metrics':
+      return metricsCommand(args);
   }
 }
 

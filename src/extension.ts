@@ -8,7 +8,7 @@ import { RunPanel } from './host/runPanel';
 import { watchRuns } from './host/runWatchers';
 import { RunsView } from './host/runsView';
 import { AnswerDocuments } from './host/groups';
-import { todaysSpend, UsageDocument } from './host/usage';
+import { todaysSpend, UsageDocument, watchDegradations } from './host/usage';
 import { createApi, type AgentRelayApi } from './host/api';
 import { WorktreeService } from './host/worktreeService';
 import { VIEW_TYPE, type PanelState } from './shared/protocol';
@@ -37,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     // The left side of a worktree's Review: files as the group's snapshot holds them.
     vscode.workspace.registerTextDocumentContentProvider(WorktreeService.snapshotScheme, { provideTextDocumentContent: (uri) => r.worktreesIfUsed?.snapshotText(uri) ?? '' }),
     watchRuns(r),
+    watchDegradations(r),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         await RunPanel.restore(panel, r, state);

@@ -1,7 +1,21 @@
 import type { SearchStep } from './locate/cliLocator';
 
 /** Everything the Doctor report shows, gathered by the host. No secrets: only whether a key is set. */
+/** How the extension is doing: our activation, the host's memory, and what recent runs measured and where they failed. */
+export interface DoctorHealth {
+  activationMs?: number;
+  /** The whole extension host's (every extension shares it). */
+  hostRssMB: number;
+  hostHeapUsedMB: number;
+  /** Of the workspace's recent runs. */
+  recentRuns: number;
+  detection: Array<{ agentId: string; coldP50Ms?: number; cachedP50Ms?: number; runs: number }>;
+  cache?: { entries: number; bytes: number; hits: number; misses: number };
+  failures: Array<{ cause: string; count: number; agents: string[] }>;
+}
+
 export interface DoctorInput {
+  health?: DoctorHealth;
   generatedAt: string;
   extensionVersion: string;
   vscodeVersion: string;
@@ -75,6 +89,31 @@ export function renderDoctorReport(d: DoctorInput): string {
   if (d.externalAgents.length) {
     lines.push('', '## Providers from other extensions', '', ...d.externalAgents.map((e) => `- ${e.name} (\`${e.id}\`)${e.owner ? ` from ${e.owner}` : ''}`));
   }
+  if (d.health) lines.push('', ...healthSection(d.health));
   lines.push('', '## PATH of the extension host', '', ...d.pathDirs.map((p) => `- \`${p}\``), '');
   return lines.join('\n');
+}
+
+function healthSection(h: DoctorHealth): string[] {
+  const mb = (n: number) => `${Math.round(n)} MB`;
+  const out = [
+    '## Health',
+    '',
+    '| | |',
+    '|---|---|',
+    `| Our activation | ${h.activationMs !== undefined ? `${h.activationMs} ms (loading the bundle to \`activate()\` returning)` : 'not measured (unbundled build)'} |`,
+    `| Extension host memory | ${mb(h.hostRssMB)} resident, ${mb(h.hostHeapUsedMB)} JS heap (the whole host's: every extension shares it) |`,
+    ...(h.cache ? [`| Response cache | ${h.cache.entries} entries, ${mb(h.cache.bytes / 1024 / 1024)}; ${h.cache.hits} hits, ${h.cache.misses} misses this window |`] : []),
+    '',
+  ];
+  if (h.detection.length) {
+    out.push(`Detection in the last ${h.recentRuns} runs (p50):`, '', '| agent | cold | cached | runs |', '|---|---:|---:|---:|');
+    for (const x of h.detection) out.push(`| ${cell(x.agentId)} | ${x.coldP50Ms !== undefined ? `${x.coldP50Ms} ms` : ''} | ${x.cachedP50Ms !== undefined ? `${x.cachedP50Ms} ms` : ''} | ${x.runs} |`);
+    out.push('');
+  }
+  if (h.failures.length) {
+    out.push(`Recent failures by cause (last ${h.recentRuns} runs):`, '', '| cause | runs | agents |', '|---|---:|---|');
+    for (const f of h.failures) out.push(`| ${cell(f.cause)} | ${f.count} | ${f.agents.map(cell).join(', ')} |`);
+  } else out.push(`No failures in the last ${h.recentRuns} runs.`);
+  return out;
 }

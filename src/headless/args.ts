@@ -36,7 +36,8 @@ export type CliArgs =
   | ({ command: 'run'; agent: string; prompt?: string; continueFrom?: string } & RunOptions)
   | ({ command: 'batch'; file: string } & RunOptions)
   | { command: 'runs'; action: 'list' | 'show' | 'usage'; id?: string; storage?: string; json: boolean; csv?: boolean; cwd: string }
-  | { command: 'worktrees'; action: 'list' | 'apply' | 'discard'; id?: string; storage?: string; json: boolean };
+  | { command: 'worktrees'; action: 'list' | 'apply' | 'discard'; id?: string; storage?: string; json: boolean }
+  | { command: 'metrics'; storage?: string; json: boolean; csv: boolean; cwd: string };
 
 export const USAGE = `Usage:
   agent-relay run --agent ID [options] PROMPT...   run an agent, stream its answer
@@ -59,6 +60,8 @@ export const USAGE = `Usage:
   agent-relay worktrees apply RUN_ID                bring that run's edits into the working tree (checked
                                                     first: on a conflict nothing changes), then remove it
   agent-relay worktrees discard RUN_ID              remove that run's worktree and branch
+  agent-relay metrics [--json|--csv]                p50/p95/p99 per agent of what runs in this folder measured
+                                                    (queue wait, detection, first byte and output, forwarding…)
   agent-relay agents [--json]                       show which agents are installed
   agent-relay cache stats|verify|clear [--storage DIR] [--json] [--all]
                                                     the response cache of this folder (--all: every folder)
@@ -127,6 +130,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (command === 'cache') return parseCacheArgs(rest);
   if (command === 'runs') return parseRunsArgs(rest);
   if (command === 'worktrees') return parseWorktreesArgs(rest);
+  if (command === 'metrics') return parseMetricsArgs(rest);
   if (command !== 'run' && command !== 'batch') throw new Error(`Unknown command "${command}".`);
 
   const options = defaults();
@@ -252,5 +256,21 @@ function parseWorktreesArgs(rest: readonly string[]): CliArgs {
     else throw new Error(`Unexpected argument ${arg}.`);
   }
   if (action !== 'list' && !out.id) throw new Error(`worktrees ${action} needs a run id (see "worktrees list").`);
+  return out;
+}
+
+function parseMetricsArgs(rest: readonly string[]): CliArgs {
+  const out: Extract<CliArgs, { command: 'metrics' }> = { command: 'metrics', json: false, csv: false, cwd: process.cwd() };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--json') out.json = true;
+    else if (arg === '--csv') out.csv = true;
+    else if (arg === '--storage' || arg === '--cwd') {
+      const v = rest[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      if (arg === '--storage') out.storage = v;
+      else out.cwd = v;
+    } else throw new Error(`Unknown option ${arg}.`);
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import { humanPrinter, out } from './output';
 import { ledgerCsv, usageLedger } from '../core/metrics/usageLedger';
 import { EXIT } from './session';
 import { textTable } from '../core/util/textTable';
+import { METRIC_LABELS, performanceCsv, performanceReport } from '../core/metrics/performanceReport';
 
 /** The history of the folder's workspace under the storage folder (VS Code's global storage or the headless one). */
 function historyOf(args: { storage?: string; cwd: string }) {
@@ -25,6 +26,16 @@ function row(r: HistoryRecord): string {
 function usageTable(rows: ReturnType<typeof usageLedger>): string {
   const cells = rows.map((r) => [r.day, r.agentId, String(r.runs), `${r.inputTokens}/${r.outputTokens}`, `$${r.costUsd.toFixed(4)}${r.runsWithoutCost ? ` (+${r.runsWithoutCost} without cost)` : ''}`, r.cacheHits ? `${r.cacheHits} hits, $${r.savedCostUsd.toFixed(4)} saved` : '']);
   return textTable(['day', 'agent', 'runs', 'tokens in/out', 'cost reported', 'from cache'], cells);
+}
+
+/** `metrics [--json|--csv]`: the performance report from this folder's history (what VS Code's Show Performance shows). */
+export async function metricsCommand(args: Extract<CliArgs, { command: 'metrics' }>): Promise<number> {
+  const rows = performanceReport((await historyOf(args).list()).records);
+  if (args.csv) out(performanceCsv(rows));
+  else if (args.json) for (const r of rows) out(`${JSON.stringify(r)}\n`);
+  else if (!rows.length) process.stderr.write(`No measured runs in the history of ${path.resolve(args.cwd)}.\n`);
+  else out(`${textTable(['agent', 'metric', 'runs', 'p50', 'p95', 'p99'], rows.map((r) => [r.agentId, METRIC_LABELS[r.metric], String(r.runs), String(r.p50), String(r.p95), String(r.p99)]))}\n`);
+  return EXIT.ok;
 }
 
 /** `runs list|show`: what the history holds for this folder (the same files VS Code writes). */

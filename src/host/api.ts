@@ -3,6 +3,7 @@ import type { AgentEvent, EmitEvent, RunOutcome, SeqEvent } from '../core/agents
 import type { AgentProvider, RunContext, RunRequest } from '../core/agents/provider';
 import type { AgentRun, RunState } from '../core/run/agentRun';
 import type { LatencySummary } from '../core/metrics/forwarding';
+import type { RunMetricsRecord } from '../core/history/historyRecord';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
 import { sendFollowUp } from './conversations';
@@ -22,18 +23,18 @@ export interface RunHandle {
   /** Stops the run; a queued run never starts. */
   cancel(): void;
   /**
-   * What the run measured so far (added in 0.3): time to first output, events,
-   * and the forwarding latency to its panel (from each event's line arriving
-   * in the host to the panel having drawn it; absent until a panel drew some).
+   * What the run measured so far (added in 0.3): queue wait, detection (cold or
+   * cached), spawn to first byte, time to first output, cache lookup, retries,
+   * throughput, and the forwarding latency to its panel (from each event's line
+   * arriving in the host to the panel having drawn it; absent until a panel drew some).
    */
   metrics(): RunMetricsView;
 }
 
-export interface RunMetricsView {
-  firstOutputMs?: number;
+export type RunMetricsView = RunMetricsRecord & {
   events: number;
   forwarding?: LatencySummary;
-}
+};
 
 export function toHandle(run: AgentRun): RunHandle {
   return {
@@ -48,7 +49,7 @@ export function toHandle(run: AgentRun): RunHandle {
     },
     events: () => run.eventsAfter(0),
     cancel: () => run.cancel(),
-    metrics: () => ({ firstOutputMs: run.metrics.firstOutputMs, events: run.metrics.events, forwarding: run.forwarding.latency.summary() }),
+    metrics: () => ({ ...run.metricsRecord(), events: run.metrics.events, forwarding: run.forwarding.latency.summary() }),
   };
 }
 

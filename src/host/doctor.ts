@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { renderDoctorReport } from '../core/doctorReport';
+import { renderDoctorReport, type DoctorHealth } from '../core/doctorReport';
+import { recentHealth } from '../core/metrics/performanceReport';
 import { pathDirectories } from '../core/locate/searchPaths';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
@@ -11,6 +12,7 @@ export async function showDoctorReport(relay: Relay): Promise<vscode.TextDocumen
   const agents = relay.catalog.all();
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Relay: checking agents…') }, async () =>
     renderDoctorReport({
+      health: await health(relay),
       generatedAt: new Date().toISOString(),
       extensionVersion: String(relay.context.extension.packageJSON.version),
       vscodeVersion: vscode.version,
@@ -60,4 +62,14 @@ export async function showDoctorReport(relay: Relay): Promise<vscode.TextDocumen
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report });
   await vscode.window.showTextDocument(doc, { preview: false });
   return doc;
+}
+
+/** Our activation time, the extension host's memory, and what the workspace's recent runs measured and failed of. */
+async function health(relay: Relay): Promise<DoctorHealth> {
+  const mem = process.memoryUsage();
+  const records = await relay
+    .workspaceHistory()
+    .list()
+    .then((l) => l.records, () => []);
+  return { activationMs: relay.logs.activationMs, hostRssMB: mem.rss / 1024 / 1024, hostHeapUsedMB: mem.heapUsed / 1024 / 1024, ...recentHealth(records) };
 }

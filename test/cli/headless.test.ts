@@ -85,6 +85,22 @@ describe('headless CLI with the real claude', function () {
     }
   });
 
+  it('measures each run (queue wait, detection, spawn to first byte, first output, throughput) and `metrics` reports them', async () => {
+    const storage = path.join(scratch, 'storage');
+    for (let i = 0; i < 2; i++) assert.equal((await run(['run', '--agent', 'claude', '--storage', storage, 'Say hello'])).code, 0);
+    const r = await run(['metrics', '--json', '--storage', storage]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const of = (metric: string) => rows.find((x) => x.agentId === 'claude' && x.metric === metric);
+    for (const m of ['queueWaitMs', 'detectionMs', 'spawnToFirstByteMs', 'firstOutputMs', 'eventsPerSec', 'charsPerSec', 'retries']) assert.equal(of(m)?.runs, 2, `${m}: ${JSON.stringify(rows)}`);
+    // First output needs the agent's first byte, which needs the agent spawned after it was found.
+    assert.ok(of('firstOutputMs').p50 >= of('spawnToFirstByteMs').p50, JSON.stringify(rows));
+    assert.ok(of('spawnToFirstByteMs').p50 > 0 && of('eventsPerSec').p50 > 0);
+    assert.equal(of('retries').p99, 0);
+    const csv = await run(['metrics', '--csv', '--storage', storage]);
+    assert.match(csv.stdout, /^agent,metric,runs,p50,p95,p99\r\nclaude,queueWaitMs,2,/);
+  });
+
   it('prints the answer as plain text without --json', async () => {
     const r = await run(['run', '--agent', 'claude', 'Say hello']);
     assert.equal(r.code, 0, r.stderr);

@@ -24,6 +24,16 @@ export interface RunContext {
   logger: Logger;
   /** Tells the run which process tree it owns, so `deactivate` can kill it synchronously. */
   onProcess?(kill: () => void, pid: number | undefined): void;
+  /** What the provider measured on the way (run metrics). */
+  measure?(timings: ProviderTimings): void;
+}
+
+/** Timings only a provider sees. */
+export interface ProviderTimings {
+  /** Finding the agent's executable; `cached` when this window or process had found it before. */
+  detection?: { ms: number; cached: boolean };
+  /** From spawning the agent to its first byte of output. */
+  spawnToFirstByteMs?: number;
 }
 
 /**

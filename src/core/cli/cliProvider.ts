@@ -35,6 +35,8 @@ export class CliAgentProvider implements AgentProvider {
   async run(request: RunRequest, ctx: RunContext): Promise<RunOutcome> {
     const started = Date.now();
     const detection = await this.opts.locate();
+    // A detection made before this run began came from the cache of detections.
+    ctx.measure?.({ detection: { ms: Date.now() - started, cached: (detection.detectedAt ?? started) < started } });
     if (!detection.found) {
       ctx.emit({ type: 'error', message: detection.message });
       return { status: 'failed', message: detection.message, durationMs: Date.now() - started };
@@ -56,10 +58,15 @@ export class CliAgentProvider implements AgentProvider {
     const parser = this.spec.createParser(ctx.emit);
     // A line past the bound ends the run: the reader stops and the tree is killed, so memory stays bounded.
     const reader = new StdoutReader(parser, ctx.logger, request.maxLineChars, () => proc.kill());
-    const proc: AgentProcess = AgentProcess.start(
-      { command: detection.launch.command, args, cwd: request.cwd, env, stdin: invocation.stdin },
-      (chunk) => reader.push(chunk),
-    );
+    const spawnedAt = performance.now();
+    let firstByte = false;
+    const proc: AgentProcess = AgentProcess.start({ command: detection.launch.command, args, cwd: request.cwd, env, stdin: invocation.stdin }, (chunk) => {
+      if (!firstByte) {
+        firstByte = true;
+        ctx.measure?.({ spawnToFirstByteMs: Math.round((performance.now() - spawnedAt) * 10) / 10 });
+      }
+      reader.push(chunk);
+    });
     ctx.onProcess?.(() => proc.kill(), proc.pid);
     ctx.logger.info(`started pid ${proc.pid ?? '?'}`);
 

@@ -55,6 +55,41 @@ export interface HistoryRecord {
   groupIndex?: number;
   /** The agent's own session id (its `started` event), which a follow-up resumes. */
   sessionId?: string;
+  /** What the run measured (milliseconds unless said), for the performance report and alerts. */
+  metrics?: RunMetricsRecord;
+}
+
+/** A run's measurements as the history keeps them: plain numbers, each absent when not measured. */
+export interface RunMetricsRecord {
+  queueWaitMs?: number;
+  detectionMs?: number;
+  detectionCached?: boolean;
+  spawnToFirstByteMs?: number;
+  firstOutputMs?: number;
+  cacheLookupMs?: number;
+  retries?: number;
+  eventsPerSec?: number;
+  charsPerSec?: number;
+  /** From a line arriving in the host to its text drawn in a panel: percentiles over the events a panel acked. */
+  forwardingP50Ms?: number;
+  forwardingP95Ms?: number;
+  forwardingP99Ms?: number;
+  forwardingEvents?: number;
+}
+
+export const METRIC_NAMES = ['queueWaitMs', 'detectionMs', 'spawnToFirstByteMs', 'firstOutputMs', 'cacheLookupMs', 'retries', 'eventsPerSec', 'charsPerSec', 'forwardingP50Ms', 'forwardingP95Ms', 'forwardingP99Ms', 'forwardingEvents'] as const;
+
+/** Only finite, non-negative numbers (and the one flag) come back from disk. */
+function parseMetrics(v: unknown): RunMetricsRecord | undefined {
+  const o = obj(v);
+  if (!o) return undefined;
+  const out: RunMetricsRecord = {};
+  for (const k of METRIC_NAMES) {
+    const n = num(o[k]);
+    if (n !== undefined && n >= 0) out[k] = n;
+  }
+  if (typeof o.detectionCached === 'boolean') out.detectionCached = o.detectionCached;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A finished run as the run registry knows it (its RunRecord, and the prompt the agent received). */
@@ -72,6 +107,7 @@ export interface FinishedRun {
   outcome?: RunOutcome;
   conversation?: { conversationId: string; turn: number; replaces?: number; note?: string };
   group?: { groupId: string; index: number };
+  metrics?: RunMetricsRecord;
 }
 
 /** The record of a finished run, from its registry record and its events. */
@@ -111,6 +147,7 @@ export function historyRecord(run: FinishedRun, events: readonly SeqEvent[]): Hi
     ...(run.conversation && { conversationId: run.conversation.conversationId, turn: run.conversation.turn, replaces: run.conversation.replaces, note: run.conversation.note?.slice(0, 500) }),
     ...(run.group && { groupId: run.group.groupId, groupIndex: run.group.index }),
     sessionId,
+    ...(run.metrics && { metrics: run.metrics }),
   };
 }
 
@@ -155,6 +192,7 @@ export function parseHistoryRecord(bytes: Buffer): HistoryRecord | undefined {
     ...conversationFields(o),
     ...(typeof o.groupId === 'string' && isRunId(o.groupId) && Number.isInteger(o.groupIndex) && (o.groupIndex as number) >= 0 ? { groupId: o.groupId, groupIndex: o.groupIndex as number } : {}),
     sessionId: typeof o.sessionId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(o.sessionId) ? o.sessionId : undefined,
+    ...(parseMetrics(o.metrics) && { metrics: parseMetrics(o.metrics) }),
   };
 }
 

@@ -26,8 +26,10 @@ export type Detection =
       trail: SearchStep[];
       /** `<cli> --version`, run once on first call. */
       version(): Promise<string | undefined>;
+      /** When the search ended (set by the Detector). */
+      detectedAt?: number;
     }
-  | { found: false; agentId: string; trail: SearchStep[]; message: string };
+  | { found: false; agentId: string; trail: SearchStep[]; message: string; detectedAt?: number };
 
 export interface LocatorContext {
   platform: NodeJS.Platform;

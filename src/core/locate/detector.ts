@@ -24,6 +24,7 @@ export class Detector {
       const started = Date.now();
       return locateCli(spec, { ...this.machine(), ...hints }).then((d) => {
         this.onDetected?.(d, Date.now() - started);
+        d.detectedAt = Date.now();
         return d;
       });
     });

@@ -67,17 +67,22 @@ const COLUMNS: Array<keyof LedgerRow> = ['day', 'agentId', 'agentName', 'runs', 
  * not run them as formulas.
  */
 export function ledgerCsv(rows: readonly LedgerRow[]): string {
-  const cell = (v: unknown) => {
-    let s = typeof v === 'number' ? String(Math.round(v * 1e6) / 1e6) : String(v);
-    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+  return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
 }
+
+/** One CSV cell: RFC 4180 quoting, and text a spreadsheet would run as a formula prefixed with '. */
+export function csvCell(v: unknown): string {
+  let s = typeof v === 'number' ? String(Math.round(v * 1e6) / 1e6) : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Text for a Markdown table that cannot become markup. */
+export const markdownText = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>~-]/g, (c) => `\\${c}`);
 
 /** The ledger as a Markdown table for people; names are escaped so they cannot become markup. */
 export function ledgerMarkdown(rows: readonly LedgerRow[]): string {
-  const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>~-]/g, (c) => `\\${c}`);
+  const esc = markdownText;
   const money = (n: number) => `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`;
   const lines = ['| day | agent | runs | tokens in / out | cost reported | without cost | from cache | saved |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {

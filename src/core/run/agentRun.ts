@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentEvent, RunOutcome, SeqEvent } from '../agents/events';
-import type { AgentProvider, RunRequest } from '../agents/provider';
+import type { AgentProvider, ProviderTimings, RunRequest } from '../agents/provider';
+import type { RunMetricsRecord } from '../history/historyRecord';
 import { nullLogger, type Logger } from '../log';
 import { ForwardingMeter, wallClock } from '../metrics/forwarding';
 import type { TurnOf } from './conversation';
@@ -49,6 +50,13 @@ export interface RunMetrics {
   textChars: number;
   /** Roughly what the event log holds, in characters (for bounds on memory). */
   logChars: number;
+  /** From being asked for to leaving the queue. */
+  queueWaitMs?: number;
+  /** What the provider measured (detection, spawn to first byte). */
+  provider: ProviderTimings;
+  /** From start to the response cache's answer (a hit, or a miss). */
+  cacheLookupMs?: number;
+  retries: number;
 }
 
 /** `receivedAt`: when the line that carried the event arrived (wallClock), for forwarding latency. */
@@ -67,7 +75,7 @@ export class AgentRun {
   readonly id: string;
   readonly createdAt: number;
   readonly done: Promise<RunOutcome>;
-  readonly metrics: RunMetrics = { events: 0, textChars: 0, logChars: 0 };
+  readonly metrics: RunMetrics = { events: 0, textChars: 0, logChars: 0, provider: {}, retries: 0 };
   /** From each event's arrival to a panel having drawn it (the panel that shows the run acks what it drew). */
   readonly forwarding = new ForwardingMeter();
   readonly label: RunLabel;
@@ -148,6 +156,31 @@ export class AgentRun {
     };
   }
 
+  /** What the history keeps of the run's measurements (forwarding: what a panel acked so far). */
+  metricsRecord(): RunMetricsRecord {
+    const m = this.metrics;
+    const secs = this.startedAtValue !== undefined && this.finishedAtValue !== undefined ? (this.finishedAtValue - this.startedAtValue) / 1000 : 0;
+    const f = this.forwarding.latency.summary();
+    const r = (n: number) => Math.round(n * 10) / 10;
+    const out: RunMetricsRecord = {
+      queueWaitMs: m.queueWaitMs,
+      detectionMs: m.provider.detection?.ms,
+      detectionCached: m.provider.detection?.cached,
+      spawnToFirstByteMs: m.provider.spawnToFirstByteMs,
+      firstOutputMs: m.firstOutputMs,
+      cacheLookupMs: m.cacheLookupMs,
+      retries: m.retries,
+      eventsPerSec: secs > 0 ? r(m.events / secs) : undefined,
+      charsPerSec: secs > 0 ? r(m.textChars / secs) : undefined,
+      forwardingP50Ms: f?.p50,
+      forwardingP95Ms: f?.p95,
+      forwardingP99Ms: f?.p99,
+      forwardingEvents: f?.count,
+    };
+    for (const k of Object.keys(out) as Array<keyof RunMetricsRecord>) if (out[k] === undefined) delete out[k];
+    return out;
+  }
+
   /** Events with a sequence number greater than `seq` (0 = all). */
   eventsAfter(seq: number): SeqEvent[] {
     this.flushText();
@@ -177,6 +210,7 @@ export class AgentRun {
   start(): Promise<RunOutcome> {
     if (this.stateValue === 'queued') {
       this.startedAtValue = this.now();
+      this.metrics.queueWaitMs = this.startedAtValue - this.createdAt;
       this.setState('running');
       void this.execute();
     }
@@ -221,6 +255,8 @@ export class AgentRun {
     if (event.type === 'text') this.metrics.textChars += event.text.length;
     this.metrics.logChars += event.type === 'text' || event.type === 'thinking' ? event.text.length : event.type === 'tool-result' ? event.output.length + 64 : 128;
     if (this.metrics.firstOutputMs === undefined && (event.type === 'text' || event.type === 'tool-use')) this.metrics.firstOutputMs = at;
+    if (event.type === 'retry') this.metrics.retries++;
+    if (event.type === 'cache' && (event.status === 'hit' || event.status === 'miss') && this.metrics.cacheLookupMs === undefined) this.metrics.cacheLookupMs = at;
     if (event.type === 'text' || event.type === 'thinking') {
       const p = this.pendingText;
       if (p && (p.type !== event.type || p.chars + event.text.length > MAX_COALESCED)) this.flushText();
@@ -265,6 +301,7 @@ export class AgentRun {
         emit: (e) => this.append(e),
         signal: this.abort.signal,
         logger: this.logger,
+        measure: (t) => Object.assign(this.metrics.provider, t),
         onProcess: (kill, pid) => {
           this.killProcess = kill;
           this.pidValue = pid;

@@ -49,7 +49,7 @@ export class HistoryRecorder {
     try {
       const history = await this.historyFor(run);
       if (!history) return;
-      const record = historyRecord({ ...run.record, fullPrompt: run.request.prompt }, run.eventsAfter(0));
+      const record = historyRecord({ ...run.record, fullPrompt: run.request.prompt, metrics: run.metricsRecord() }, run.eventsAfter(0));
       await history.write(record, run.eventsAfter(0));
       for (const l of this.listeners) l(record);
     } catch (err) {

@@ -41,4 +41,40 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
       assert.match(shown, /\$\d+\.\d\d today/);
     }
   });
+
+  it('measures every run; the report shows percentiles per agent, and a slowdown of an agent warns once, noise does not', async function () {
+    this.timeout(600_000);
+    const config = vscode.workspace.getConfiguration('agentRelay');
+    await config.update('anthropic.baseUrl', server.url, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', 'sk-ant-loopback-test');
+    const v1 = await api();
+    const v2 = v1.getApi(2);
+    const toast = async () => (process.env.AGENT_RELAY_TEST_PROBE ? ((await browser.workbench('.notifications-toasts')).text ?? '') : '');
+    const runOnce = async (i: number) => {
+      const id = await runAgent(`Measured run ${i}`, 'anthropic');
+      assert.equal((await v1.getRun(id)!.done).status, 'succeeded');
+      const m = v1.getRun(id)!.metrics();
+      assert.ok(m.firstOutputMs !== undefined && m.queueWaitMs !== undefined && m.eventsPerSec! > 0, JSON.stringify(m));
+      assert.ok(await waitFor(async () => (await v2.getRun(id))?.state === 'finished' && (await v2.readEvents(id)) !== undefined, 30_000));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    };
+    try {
+      for (let i = 0; i < 20; i++) await runOnce(i);
+      assert.doesNotMatch(await toast(), /got slower/, 'steady runs warned');
+      // The model now takes longer before its first words: every later run's first output is slower.
+      server.eventDelayMs = 200;
+      for (let i = 20; i < 25; i++) await runOnce(i);
+      if (process.env.AGENT_RELAY_TEST_PROBE) {
+        const shown = await browser.waitForWorkbench('.notifications-toasts', 'the slowdown warning', (t) => /anthropic got slower: first output \(ms\)/.test(t), 60_000);
+        assert.equal((shown.match(/anthropic got slower/g) ?? []).length, 1, shown);
+      }
+      await vscode.commands.executeCommand('agentRelay.showUsage');
+      assert.ok(await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'agent-relay-usage', 30_000));
+      assert.match(vscode.window.activeTextEditor!.document.getText(), /## Performance per agent[\s\S]*\| anthropic \| first output \(ms\) \| \d+ \|/);
+    } finally {
+      server.eventDelayMs = 5;
+      await config.update('anthropic.baseUrl', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', '');
+    }
+  });
 });
