@@ -14,6 +14,7 @@ import { benchPipeline } from './pipeline.bench';
 import { benchRuns } from './runs.bench';
 import { benchWorkbench } from './workbench.bench';
 import { benchWorktrees } from './worktrees.bench';
+import { benchGroup } from './group.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     panel: await benchPanel(),
     workbench: await benchWorkbench(),
     worktrees: await benchWorktrees(),
+    group: await benchGroup(),
     bundles: {
       note: 'production build (npm run build:production)',
       extensionHost: bundleSize('dist/extension.js'),
@@ -172,6 +174,10 @@ async function main(): Promise<void> {
     `## Worktrees for several agents in edit modes`,
     ``,
     `${results.worktrees.workload}: snapshot (temporary index, \`write-tree\`, \`commit-tree\`) and \`git worktree add\` took ${results.worktrees.medianMs.snapshotAndAdd} ms against ${results.worktrees.medianMs.plainWorktreeAdd} ms for a plain \`git worktree add\` of HEAD: **${results.worktrees.ratio.oursVsPlain}×** per round (spread ${results.worktrees.ratio.spread.join('–')}; goal ≤ 1.2).`,
+    ``,
+    `## Several agents at once`,
+    ``,
+    `${results.group.workload}: every agent had started ${results.group.medianMs.allStartedInGroup} ms after the command, against ${results.group.medianMs.slowestStartedAlone} ms for the slowest alone (**${results.group.ratio.groupVsSlowestAlone}×**, spread ${results.group.ratio.spread.join('–')}) and ${results.group.medianMs.oneAfterAnother} ms for all of them one after another.`,
     ``,
     `## In VS Code (code-server and Chromium)`,
     ``,
