@@ -96,6 +96,9 @@ export interface RunSummary {
   /** A turn of a conversation after its first: the first turn's run id, and this turn's place (2, 3, …). */
   conversationId?: string;
   turn?: number;
+  /** One of several agents asked one prompt at once (added in 0.3): the group's id and this run's column. */
+  groupId?: string;
+  groupIndex?: number;
 }
 
 /** Version 2: version 1's calls, with runs read from the registry and the run history (every window's, the headless CLI's). */
@@ -148,6 +151,8 @@ function summary(e: RunEntry): RunSummary {
     fromCache: e.cache === 'hit',
     conversationId: e.conversationId,
     turn: e.turn,
+    groupId: e.groupId,
+    groupIndex: e.groupIndex,
   };
 }
 

@@ -50,6 +50,9 @@ describe('one prompt, several agents', () => {
     const v2 = v1.getApi(2);
     const states = await Promise.all(group.runIds.map(async (id) => (await v2.getRun(id))?.state));
     assert.deepEqual(states, AGENTS.map(() => 'running'));
+    // The API says which group and column each run is.
+    const summaries = await Promise.all(group.runIds.map((id) => v2.getRun(id)));
+    assert.deepEqual(summaries.map((s) => [s?.groupId, s?.groupIndex]), group.runIds.map((_, i) => [group.groupId, i]));
     const column = (i: number, sel = '.column-transcript') => browser.webview(group.groupId, { selector: `.column[data-run-id="${group.runIds[i]}"] ${sel}` });
     if (process.env.AGENT_RELAY_TEST_PROBE) {
       // The compare panel: a column per agent, streaming at once. The agents that stream deltas show the
