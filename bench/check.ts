@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { judge, report, type Figure, type Verdict } from './gate';
 import { benchPanel } from './panel.bench';
+import { queueOverhead } from './runs.bench';
+import { benchHistoryReads } from './history.bench';
 import { benchParser } from './parser.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -39,13 +41,23 @@ async function panelFigures(): Promise<Figure[]> {
   ];
 }
 
+async function queueFigure(): Promise<Figure> {
+  const q = (await queueOverhead()).paired.queuedVsDirect;
+  return { name: 'runs.queuedVsDirect', kind: 'ratio', better: 'lower', value: q.value, spread: q.spread, unit: '×' };
+}
+
+async function historyFigure(): Promise<Figure> {
+  const h = (await benchHistoryReads()).paired.listVsPlain;
+  return { name: 'history.listVsPlain', kind: 'ratio', better: 'lower', value: h.value, spread: h.spread, unit: '×' };
+}
+
 /** What each ratio figure is measured again with, when it looks like a regression. */
-const REMEASURE: Record<string, () => Promise<Figure>> = { 'parser.relayVsReadline': parserFigure };
+const REMEASURE: Record<string, () => Promise<Figure>> = { 'parser.relayVsReadline': parserFigure, 'runs.queuedVsDirect': queueFigure, 'history.listVsPlain': historyFigure };
 
 /** `--only parser`: just that figure (the gate's own test runs it against an injected slowdown). */
 async function measure(): Promise<Figure[]> {
   if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'parser') return [await parserFigure()];
-  return [...bundleFigures(), ...(await panelFigures()), await parserFigure()];
+  return [...bundleFigures(), ...(await panelFigures()), await parserFigure(), await queueFigure(), await historyFigure()];
 }
 
 function commit(): string | undefined {

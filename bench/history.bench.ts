@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { SeqEvent } from '../src/core/agents/events';
 import { decodeLog, encodeLog, historyRecord, type HistoryRecord } from '../src/core/history/historyRecord';
 import { HistoryStore } from '../src/core/history/historyStore';
-import { interleaved } from './measure';
+import { interleavedWithRounds, roundRatio } from './measure';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const WS = 'ab'.repeat(16);
@@ -48,7 +48,7 @@ async function writes(root: string, deltas: number, full: number) {
   mkdirSync(path.join(plain, 'runs'), { recursive: true });
   let n = full;
   const batch = 20;
-  const t = await interleaved(7, {
+  const { median: t, rounds } = await interleavedWithRounds(7, {
     store: async () => {
       for (let i = 0; i < batch; i++) {
         const r = finishedRun(n++, deltas);
@@ -66,6 +66,7 @@ async function writes(root: string, deltas: number, full: number) {
     workload: `a run of ${deltas} text deltas (${Math.round((finishedRun(0, deltas).events.length * 90) / 1024)} KB of log) kept in a history holding ${full} runs`,
     msPerRun: { store: round(t.store / batch), plainWrites: round(t.plain / batch) },
     ratio: { storeVsPlain: round(t.store / t.plain) },
+    paired: { storeVsPlain: roundRatio(rounds.store, rounds.plain) },
   };
 }
 
@@ -80,7 +81,7 @@ async function reads(root: string, runs: number, deltas: number) {
   const logsDir = path.join(ws.dir, 'logs');
   const someId = finishedRun(runs - 1, deltas).record.id;
   let listed = 0;
-  const t = await interleaved(9, {
+  const { median: t, rounds } = await interleavedWithRounds(9, {
     list: async () => {
       listed = (await ws.list()).records.length;
     },
@@ -105,6 +106,7 @@ async function reads(root: string, runs: number, deltas: number) {
     firstLoadMs: { list: round(t.list, 1), plainReads: round(t.plainList, 1) },
     openOneRunMs: { store: round(t.open, 2), plainReads: round(t.plainOpen, 2) },
     ratio: { listVsPlain: round(t.list / t.plainList), openVsPlain: round(t.open / t.plainOpen) },
+    paired: { listVsPlain: roundRatio(rounds.list, rounds.plainList), openVsPlain: roundRatio(rounds.open, rounds.plainOpen) },
   };
 }
 
@@ -118,3 +120,13 @@ export async function benchHistory() {
 }
 
 if (require.main === module) void benchHistory().then((r) => console.log(JSON.stringify(r, null, 2)));
+
+/** Listing and opening alone (what the gate measures): a history of 500 runs. */
+export async function benchHistoryReads() {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'agent-relay-bench-history-'));
+  try {
+    return await reads(root, 500, 200);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -31,3 +31,16 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/** Medians of interleaved rounds, and every round's times, so ratios can carry their per-round spread. */
+export async function interleavedWithRounds(rounds: number, variants: Record<string, () => Promise<void> | void>): Promise<{ median: Record<string, number>; rounds: Record<string, number[]> }> {
+  const times = await interleavedRounds(rounds, variants);
+  return { median: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), rounds: times };
+}
+
+/** `a` over `b` per round (so > 1 means `a` took longer): the median of those ratios and their range. */
+export function roundRatio(a: number[], b: number[], digits = 3): { value: number; spread: [number, number] } {
+  const r = a.map((t, i) => t / b[i]);
+  const k = 10 ** digits;
+  return { value: Math.round(median(r) * k) / k, spread: [Math.round(Math.min(...r) * k) / k, Math.round(Math.max(...r) * k) / k] };
+}

@@ -5,7 +5,7 @@ import type { AgentProvider } from '../src/core/agents/provider';
 import { AgentRun } from '../src/core/run/agentRun';
 import { RunQueue } from '../src/core/run/runQueue';
 import { RunRegistry } from '../src/core/run/runRegistry';
-import { interleaved } from './measure';
+import { interleavedWithRounds, roundRatio } from './measure';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const REQUEST = { prompt: 'p', cwd: '/', options: {} };
@@ -30,10 +30,10 @@ function answering(deltas: number, size: number): AgentProvider {
   };
 }
 
-async function queueOverhead(runs = 2000) {
+export async function queueOverhead(runs = 2000) {
   const provider = answering(200, 40);
   const registry = new RunRegistry({ queue: new RunQueue({ maxConcurrent: 3 }) });
-  const t = await interleaved(9, {
+  const { median: t, rounds } = await interleavedWithRounds(9, {
     direct: async () => {
       for (let i = 0; i < runs; i++) await new AgentRun(provider, REQUEST).start();
     },
@@ -48,6 +48,8 @@ async function queueOverhead(runs = 2000) {
     usPerRun: { direct: round((t.direct * 1e3) / runs, 1), queued: round((t.queued * 1e3) / runs, 1) },
     queueOverheadUsPerRun: round(((t.queued - t.direct) * 1e3) / runs, 1),
     ratio: { queuedVsDirect: round(t.queued / t.direct, 3) },
+    /** Per round, queued over direct: the gate's figure. */
+    paired: { queuedVsDirect: roundRatio(rounds.queued, rounds.direct) },
     goal: 'queued within 1.1x of direct',
   };
 }
