@@ -13,7 +13,7 @@ import { ModelTranslator } from '../src/core/models/modelNames';
 import { ProviderCache } from '../src/core/providers/providerCache';
 import { createHttpProvider } from '../src/httpProviders';
 import { ModelServer } from '../test/support/modelServer';
-import { interleaved } from './measure';
+import { interleavedWithRounds, roundRatio } from './measure';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const perOp = (ms: number, n: number) => round((ms * 1e3) / n, 3); // µs per operation
@@ -24,7 +24,7 @@ async function providerCache(n = 20_000) {
   const key = async () => undefined;
   cache.get('ws', 'anthropic', config, () => createHttpProvider('anthropic', config, key));
   const created: Array<{ dispose(): void }> = [];
-  const t = await interleaved(5, {
+  const { median: t, rounds } = await interleavedWithRounds(5, {
     cacheHit: () => {
       for (let i = 0; i < n; i++) cache.get('ws', 'anthropic', config, () => createHttpProvider('anthropic', config, key));
     },
@@ -40,6 +40,7 @@ async function providerCache(n = 20_000) {
     operations: n,
     usPerOp: { cacheHit: perOp(t.cacheHit, n), createHttpProvider: perOp(t.create, n), createCliProvider: perOp(t.createCliProvider, n) },
     ratio: { httpCreateVsHit: round(t.create / t.cacheHit) },
+    spread: { httpCreateVsHit: roundRatio(rounds.create, rounds.cacheHit, 2).spread },
     note: 'a hit includes hashing the canonical JSON of the configuration (SHA-256)',
   };
 }
@@ -48,7 +49,7 @@ async function modelTranslation(n = 200_000) {
   const overrides = { anthropic: { sonnet: 'claude-sonnet-4-5-20250929' } };
   const translator = new ModelTranslator(overrides);
   let sink = 0;
-  const t = await interleaved(5, {
+  const { median: t, rounds } = await interleavedWithRounds(5, {
     cached: () => {
       for (let i = 0; i < n; i++) sink += translator.translate('anthropic', i & 1 ? 'sonnet' : 'opus')!.length;
     },
@@ -60,6 +61,8 @@ async function modelTranslation(n = 200_000) {
     operations: n,
     usPerOp: { cached: perOp(t.cached, n), rebuiltEachTime: perOp(t.rebuiltEachTime, n / 100) },
     ratio: { rebuiltVsCached: round(perOp(t.rebuiltEachTime, n / 100) / perOp(t.cached, n)) },
+    // Per round, per operation (a rebuilt lookup does a hundredth as many).
+    spread: { rebuiltVsCached: roundRatio(rounds.rebuiltEachTime.map((x) => x * 100), rounds.cached, 2).spread },
     sink: sink > 0,
   };
 }
@@ -95,7 +98,7 @@ async function detection(claudeBin: string | undefined) {
   const cache = new DetectionCache();
   await cache.get('ws', 'claude', () => locateCli(claudeAgent, ctx));
   const n = 200;
-  const t = await interleaved(5, {
+  const { median: t, rounds } = await interleavedWithRounds(5, {
     cold: async () => {
       for (let i = 0; i < n; i++) await locateCli(claudeAgent, ctx);
     },
@@ -111,6 +114,7 @@ async function detection(claudeBin: string | undefined) {
     pathDirectories: dirs.length + 1,
     usPerLookup: { cold: perOp(t.cold, n), cached: perOp(t.cached, n), whichStyle: perOp(t.whichStyle, n) },
     ratio: { coldVsCached: round(t.cold / t.cached), coldVsWhich: round(t.cold / t.whichStyle) },
+    spread: { coldVsCached: roundRatio(rounds.cold, rounds.cached, 1).spread, coldVsWhich: roundRatio(rounds.cold, rounds.whichStyle, 2).spread },
     note: 'cold = the locator (setting, PATH, then records its trail); which = first X_OK match on PATH only',
   };
 }
@@ -129,7 +133,7 @@ async function httpConnections() {
   await request(warm);
   let reused = 0;
   const before = server.connections;
-  const t = await interleaved(5, {
+  const { median: t, rounds } = await interleavedWithRounds(5, {
     warm: async () => {
       for (let i = 0; i < n; i++) reused += (await request(warm)) ? 1 : 0;
     },
@@ -148,6 +152,7 @@ async function httpConnections() {
     requests: n,
     usPerRequest: { warmConnection: perOp(t.warm, n), newConnection: perOp(t.cold, n) },
     ratio: { newVsWarm: round(t.cold / t.warm) },
+    spread: { newVsWarm: roundRatio(rounds.cold, rounds.warm, 2).spread },
     warmRequestsThatReused: `${reused}/${n * 5}`,
     connectionsOpened,
     note: 'loopback, so connection setup is TCP only; over TLS to a remote API the gap is far larger',

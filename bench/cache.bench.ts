@@ -11,7 +11,7 @@ import { cacheKey, type CacheKey } from '../src/core/cache/cacheKey';
 import type { CachedRun } from '../src/core/cache/cachedRun';
 import { newCacheSecret } from '../src/core/cache/cacheSecret';
 import { ResponseCache } from '../src/core/cache/responseCache';
-import { median } from './measure';
+import { median, roundRatio } from './measure';
 
 const N = 1000;
 const ENTRY_BYTES = 10 * 1024;
@@ -38,7 +38,7 @@ function keyOf(i: number): CacheKey {
 }
 
 /** Times `run` after an untimed `setup`, for every variant in turn, round after round (drift hits all alike). */
-async function rounds(variants: Record<string, { setup?: () => Promise<void>; run: () => Promise<void> }>): Promise<Record<string, number>> {
+async function rounds(variants: Record<string, { setup?: () => Promise<void>; run: () => Promise<void> }>): Promise<{ median: Record<string, number>; rounds: Record<string, number[]> }> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, v] of Object.entries(variants)) {
@@ -48,7 +48,7 @@ async function rounds(variants: Record<string, { setup?: () => Promise<void>; ru
       times[name].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  return { median: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), rounds: times };
 }
 
 export async function benchCache(): Promise<object> {
@@ -80,7 +80,7 @@ export async function benchCache(): Promise<object> {
     let r = 0;
     let putCache: ResponseCache | undefined;
     let putDir = '';
-    const t = await rounds({
+    const { median: t, rounds: times } = await rounds({
       memoryHit: { run: async () => { for (const k of keys) check((await memReader.workspace(WS).lookup(k)).kind === 'hit'); } },
       diskHit: { run: async () => { for (const k of keys) check((await diskReader.workspace(WS).lookup(k)).kind === 'hit'); } },
       cacacheGet: { run: async () => { for (const k of cacacheKeys) check(!!JSON.parse((await cacache.get(cacacheDir, k)).data.toString('utf8')).agentId); } },
@@ -119,6 +119,12 @@ export async function benchCache(): Promise<object> {
       memoryHitVsDiskHit: round(t.diskHit / t.memoryHit),
       diskHitVsReadFileJsonParse: round(t.readFileJsonParse / t.diskHit),
     };
+    // Each ratio's range over the rounds (round r of one variant ran next to round r of the other).
+    const spread = {
+      diskHitVsCacacheGet: roundRatio(times.cacacheGet, times.diskHit, 2).spread,
+      putVsCacachePut: roundRatio(times.cacachePut, times.put, 2).spread,
+      memoryHitVsDiskHit: roundRatio(times.diskHit, times.memoryHit, 1).spread,
+    };
     const goals = { diskHitVsCacacheGet: 2, putVsCacachePut: 1.5 };
     const us = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, perOp(v)]));
     const summary = [
@@ -134,7 +140,7 @@ export async function benchCache(): Promise<object> {
       `| put, then flush (the near-index records too: every byte a put writes) | ${us.putAndFlush} |`,
       `| cacache put | ${us.cacachePut} |`,
       ``,
-      `Disk hit vs cacache get: **${ratios.diskHitVsCacacheGet}×** (goal ≥ ${goals.diskHitVsCacacheGet}); put vs cacache put: **${ratios.putVsCacachePut}×** (goal ≥ ${goals.putVsCacachePut}), ${ratios.putAndFlushVsCacachePut}× counting the background near-index writes; memory hit vs disk hit: **${ratios.memoryHitVsDiskHit}×**; disk hit vs plain readFile + JSON.parse: ${ratios.diskHitVsReadFileJsonParse}× (what integrity costs).`,
+      `Disk hit vs cacache get: **${ratios.diskHitVsCacacheGet}×** (rounds ${spread.diskHitVsCacacheGet.join('–')}; goal ≥ ${goals.diskHitVsCacacheGet}); put vs cacache put: **${ratios.putVsCacachePut}×** (rounds ${spread.putVsCacachePut.join('–')}; goal ≥ ${goals.putVsCacachePut}), ${ratios.putAndFlushVsCacachePut}× counting the background near-index writes; memory hit vs disk hit: **${ratios.memoryHitVsDiskHit}×**; disk hit vs plain readFile + JSON.parse: ${ratios.diskHitVsReadFileJsonParse}× (what integrity costs).`,
     ].join('\n');
     return {
       entries: N,
@@ -143,6 +149,7 @@ export async function benchCache(): Promise<object> {
       medianMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v)])),
       usPerOp: us,
       ratios,
+      spread,
       goals,
       goalsMet: { diskHitVsCacacheGet: ratios.diskHitVsCacacheGet >= goals.diskHitVsCacacheGet, putVsCacachePut: ratios.putVsCacachePut >= goals.putVsCacachePut },
       unexpectedMisses: misses,

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bigTranscript } from './parser.bench';
-import { median } from './measure';
+import { median, roundRatio } from './measure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -95,6 +95,10 @@ export async function benchPipeline(sizeMb = 50, rounds = 3) {
         // > 1: the baseline took longer.
         baselineVsRelay: round(figures.baseline.ms / figures.relay.ms),
         baselineVsRelayJson: round(figures.baseline.ms / figures.relayJson.ms),
+      },
+      spread: {
+        baselineVsRelay: roundRatio(samples.baseline.map((s) => s.ms), samples.relay.map((s) => s.ms), 2).spread,
+        baselineVsRelayJson: roundRatio(samples.baseline.map((s) => s.ms), samples.relayJson.map((s) => s.ms), 2).spread,
       },
       extraRssMB: { relay: round(figures.relay.maxRssMB - figures.baseline.maxRssMB, 1), relayJson: round(figures.relayJson.maxRssMB - figures.baseline.maxRssMB, 1) },
       goals: 'relay at least as fast as the baseline; peak RSS within the baseline + 30 MB',
