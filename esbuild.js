@@ -63,7 +63,7 @@ async function main() {
     }),
     esbuild.context({
       ...common,
-      entryPoints: { panel: 'src/webview/main.ts', compare: 'src/webview/compare.ts' },
+      entryPoints: { panel: 'src/webview/main.ts', compare: 'src/webview/compare.ts', performance: 'src/webview/performance.ts' },
       outdir: `${outdir}/webview`,
       platform: 'browser',
       format: 'iife',

@@ -37,6 +37,7 @@ export function expectedFiles(rootDir = root) {
     'extension/dist/httpProviders.js',
     'extension/dist/webview/panel.js',
     'extension/dist/webview/compare.js',
+    'extension/dist/webview/performance.js',
     'extension/l10n/bundle.l10n.json',
     ...media.map((f) => `extension/${f}`),
   ].sort();

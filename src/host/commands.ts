@@ -1,3 +1,4 @@
+import { PerformancePanel } from './performancePanel';
 import * as vscode from 'vscode';
 import { HTTP_AGENTS } from '../core/http/httpAgents';
 import { UserInputError } from '../core/run/prompt';
@@ -55,6 +56,7 @@ export const COMMANDS: Record<string, Command> = {
   'agentRelay.runOnSeveralAgents': runOnSeveralAgents,
   'agentRelay.compareAnswers': compareAnswers,
   'agentRelay.showUsage': () => showUsage(),
+  'agentRelay.showPerformance': (relay) => PerformancePanel.show(relay) && true,
   'agentRelay.exportUsage': (relay, target?: vscode.Uri | string) => exportUsage(relay, target),
   'agentRelay.deleteRun': deleteRun,
   'agentRelay.filterRuns': filterRuns,

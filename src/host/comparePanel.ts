@@ -116,7 +116,8 @@ export class ComparePanel implements vscode.Disposable {
       case 'copyAnswer':
       case 'reply':
       case 'drawn':
-        return; // the run panel's (a column does not ack what it drew)
+      case 'exportUsage':
+        return; // the run panel's (a column does not ack what it drew), or the performance view's
       default:
         assertNever(msg);
     }

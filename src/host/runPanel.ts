@@ -197,7 +197,8 @@ export class RunPanel implements vscode.Disposable {
       case 'compareAnswers':
       case 'rerunFailed':
       case 'worktree':
-        return; // the compare panel's
+      case 'exportUsage':
+        return; // the compare panel's or the performance view's
       default:
         assertNever(msg);
     }

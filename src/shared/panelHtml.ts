@@ -76,6 +76,35 @@ export function renderCompareHtml(p: PanelHtmlParts & { groupId: string }): stri
 </html>`;
 }
 
+/** The Performance & Usage view: charts of each metric per agent per day, and the cost ledger. */
+export function renderPerformanceHtml(p: PanelHtmlParts): string {
+  return `${head(p, 'Agent Relay: performance and usage')}
+<body class="performance" data-run-id="performance">
+<header id="header">
+  <div class="title"><span>Performance and usage</span><span id="runs-count"></span></div>
+  <div class="controls">
+    <label>Agent <select id="agent-select" aria-label="Agent"></select></label>
+    <label>Metric <select id="metric-select" aria-label="Metric"></select></label>
+    <button id="export" type="button" title="Write the ledger and the percentiles to a CSV or JSON file">Export…</button>
+  </div>
+</header>
+<main>
+  <section aria-label="Chart">
+    <h2 id="chart-title"></h2>
+    <div id="chart" role="img"></div>
+    <p id="chart-legend"><span class="p50">p50</span> <span class="p95">p95</span> <span class="p99">p99</span> per day, from the run history (runs from the cache count only for the cache lookup)</p>
+  </section>
+  <section aria-label="Ledger">
+    <h2>Tokens and cost per agent per day</h2>
+    <p>Cost only where the agent reported it; runs that reported none are counted as such, never guessed. Answers from the cache are apart, as saved.</p>
+    <table id="ledger"><thead><tr><th>Day</th><th>Agent</th><th>Runs</th><th>Tokens in / out</th><th>Cost reported</th><th>Without cost</th><th>From cache (saved)</th></tr></thead><tbody></tbody></table>
+  </section>
+</main>
+<script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
+</body>
+</html>`;
+}
+
 /** The document's start: `default-src 'none'`, styles and fonts from the webview's own source, the script by nonce. */
 function head(p: PanelHtmlParts, title: string): string {
   const csp = ["default-src 'none'", `style-src ${p.cspSource}`, `img-src ${p.cspSource} data:`, `font-src ${p.cspSource}`, `script-src 'nonce-${p.nonce}'`].join('; ');

@@ -3,6 +3,7 @@
 import type { SeqEvent } from '../core/agents/events';
 import type { PanelEvent } from './transcript';
 import type { GroupRow } from '../core/run/groupSummary';
+import type { DailyRowOf, LedgerRow } from '../core/metrics/rows';
 
 /** An event as the panel receives it: a run's event, or the marker of a new turn, numbered across the conversation. */
 export type PanelSeqEvent = Omit<SeqEvent, 'event'> & { event: PanelEvent };
@@ -57,7 +58,9 @@ export type HostToWebview =
   /** Host → compare panel: the group's columns (each run's state) and its summary, on `ready` and as runs change. */
   | { type: 'group'; groupId: string; prompt: string; columns: RunInfo[]; summary: GroupRow[] }
   /** Host → webview, answering `ready`: neither this window nor the history holds the run (deleted, or it never finished). */
-  | { type: 'runUnavailable'; runId: string };
+  | { type: 'runUnavailable'; runId: string }
+  /** Host → Performance & Usage view: the workspace's figures from the run history, on `ready` and as it changes. */
+  | { type: 'performance'; daily: Array<DailyRowOf<string>>; ledger: LedgerRow[]; runs: number };
 
 export type WebviewToHost =
   /**
@@ -85,6 +88,8 @@ export type WebviewToHost =
   | { type: 'compareAnswers'; runIds: [string, string] }
   /** Compare panel → host: a column's worktree: the changes editor, apply to the working tree, or remove it. */
   | { type: 'worktree'; runId: string; action: 'review' | 'apply' | 'discard' }
+  /** Performance & Usage view → host: write the figures to a file the user picks. */
+  | { type: 'exportUsage' }
   /** Compare panel → host: ask the agents whose runs did not succeed again. */
   | { type: 'rerunFailed'; groupId: string };
 
@@ -101,6 +106,7 @@ export interface PanelState {
 
 export const VIEW_TYPE = 'agentRelay.run';
 export const COMPARE_VIEW_TYPE = 'agentRelay.compare';
+export const PERFORMANCE_VIEW_TYPE = 'agentRelay.performance';
 
 /** Exhaustiveness check for `switch (msg.type)`. */
 export function assertNever(value: never): never {

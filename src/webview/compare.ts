@@ -220,7 +220,8 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
     case 'state':
     case 'replyRefused':
     case 'runUnavailable':
-      return; // the run panel's messages
+    case 'performance':
+      return; // the run panel's and the performance view's messages
     default:
       assertNever(data);
   }

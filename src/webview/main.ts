@@ -153,7 +153,8 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       }
       return;
     case 'group':
-      return; // the compare panel's
+    case 'performance':
+      return; // the compare panel's and the performance view's
     case 'runUnavailable':
       unavailable = true;
       scheduleChrome();

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { SeqEvent } from '../../src/core/agents/events';
 import { eventBatches } from '../../src/shared/eventBatches';
-import { renderCompareHtml, renderPanelHtml } from '../../src/shared/panelHtml';
+import { renderCompareHtml, renderPerformanceHtml, renderPanelHtml } from '../../src/shared/panelHtml';
 import type { HostToWebview, PanelState, WebviewToHost } from '../../src/shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -21,6 +21,10 @@ export async function panelServer(runId = PANEL_RUN_ID, root = ROOT): Promise<{ 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/favicon.ico') return res.writeHead(204).end();
+    if (url === '/performance') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(renderPerformanceHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/performance.js`, styleUri: `${origin}/media/panel.css`, nonce: 'bm9uY2U=' }));
+    }
     if (url === '/compare') {
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end(renderCompareHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/compare.js`, styleUri: `${origin}/media/panel.css`, nonce: 'bm9uY2U=', groupId: COMPARE_GROUP_ID }));

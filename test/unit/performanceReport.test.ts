@@ -68,3 +68,13 @@ describe('Doctor health from the history', () => {
     assert.equal(failureCause(undefined), 'failed (no message)');
   });
 });
+
+describe('daily performance', () => {
+  it('gives each local day its own percentiles, oldest first', async () => {
+    const { dailyPerformance } = await import('../../src/core/metrics/performanceReport');
+    const day = 24 * 3600_000;
+    const at = (d: number, ms: number) => ({ ...rec('claude', { firstOutputMs: ms }), finishedAt: Date.UTC(2026, 11, 1) + d * day + 3600_000 });
+    const rows = dailyPerformance([at(1, 300), at(0, 100), at(0, 200), at(1, 500)], 0).filter((r) => r.metric === 'firstOutputMs');
+    assert.deepEqual(rows.map((r) => [r.day, r.runs, r.p50, r.p99]), [['2026-12-01', 2, 100, 200], ['2026-12-02', 2, 300, 500]]);
+  });
+});

@@ -4,7 +4,8 @@
 // percentiles are exact over those runs: no sketch (HDR histogram, t-digest)
 // is needed for a few thousand values, and none would be more accurate.
 import { METRIC_NAMES, type HistoryRecord, type RunMetricsRecord } from '../history/historyRecord';
-import { csvCell, markdownText } from './usageLedger';
+import { csvCell, localDay, markdownText } from './usageLedger';
+import type { DailyRowOf, MetricRowOf } from './rows';
 
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -26,14 +27,7 @@ export const METRIC_LABELS: Record<MetricName, string> = {
   forwardingEvents: 'forwarded events',
 };
 
-export interface MetricRow {
-  agentId: string;
-  metric: MetricName;
-  runs: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
+export type MetricRow = MetricRowOf<MetricName>;
 
 /** Nearest-rank percentile of values sorted ascending. */
 function pct(sorted: readonly number[], p: number): number {
@@ -158,4 +152,16 @@ export function failureCause(message: string | undefined): string {
   if (!message) return 'failed (no message)';
   const first = message.split(/[.:\n]/)[0].replace(/"[^"]*"|'[^']*'|`[^`]*`/g, '…').replace(/\d+/g, 'N').trim();
   return first.slice(0, 80) || 'failed';
+}
+
+export type DailyMetricRow = DailyRowOf<MetricName>;
+
+/** p50/p95/p99 of every metric per agent per local day, oldest day first: what the charts draw. */
+export function dailyPerformance(records: readonly HistoryRecord[], offsetMinutes?: number): DailyMetricRow[] {
+  const byDay = new Map<string, HistoryRecord[]>();
+  for (const r of records) {
+    const day = localDay(r.finishedAt, offsetMinutes);
+    byDay.set(day, [...(byDay.get(day) ?? []), r]);
+  }
+  return [...byDay.keys()].sort().flatMap((day) => performanceReport(byDay.get(day)!).map((row) => ({ day, ...row })));
 }

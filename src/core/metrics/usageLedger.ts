@@ -1,23 +1,8 @@
 import type { HistoryRecord } from '../history/historyRecord';
 
 /** One agent's usage on one day: what was spent, and apart from it what the cache saved. */
-export interface LedgerRow {
-  /** Local calendar day, YYYY-MM-DD. */
-  day: string;
-  agentId: string;
-  agentName: string;
-  runs: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** Sum of the costs the agent reported, for runs that asked the model (not from the cache). */
-  costUsd: number;
-  /** Runs that asked the model but reported no cost: their cost is missing, never guessed. */
-  runsWithoutCost: number;
-  /** Answers from the cache: their tokens and reported cost were not spent again. */
-  cacheHits: number;
-  savedTokens: number;
-  savedCostUsd: number;
-}
+export type { LedgerRow } from './rows';
+import type { LedgerRow } from './rows';
 
 /** YYYY-MM-DD of a time, in the local time zone (`offsetMinutes` as Date#getTimezoneOffset gives it). */
 export function localDay(ms: number, offsetMinutes = new Date(ms).getTimezoneOffset()): string {

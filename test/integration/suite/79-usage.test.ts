@@ -71,6 +71,14 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
       await vscode.commands.executeCommand('agentRelay.showUsage');
       assert.ok(await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'agent-relay-usage', 30_000));
       assert.match(vscode.window.activeTextEditor!.document.getText(), /## Performance per agent[\s\S]*\| anthropic \| first output \(ms\) \| \d+ \|/);
+      // The Performance and Usage view charts the same runs.
+      assert.equal(await vscode.commands.executeCommand('agentRelay.showPerformance'), true);
+      if (process.env.AGENT_RELAY_TEST_PROBE) {
+        let title = '';
+        assert.ok(await waitFor(async () => (title = (await browser.webview('performance', { selector: '#chart-title' })).text ?? '') === 'anthropic: First output (ms)', 60_000, 200), title);
+        assert.equal((await browser.webview('performance', { selector: '#chart', count: '#chart polyline' })).count, 3);
+        assert.match((await browser.webview('performance', { selector: '#ledger tbody' })).text ?? '', /anthropic/);
+      }
     } finally {
       server.eventDelayMs = 5;
       await config.update('anthropic.baseUrl', undefined, vscode.ConfigurationTarget.Global);
