@@ -42,6 +42,7 @@ export interface ReplyOptions {
  *   FAIL_AFTER_TOOL:nnn    with RUN_TOOL: the turn that brings the tool's result answers HTTP nnn
  *   LONG_OUTPUT:n          n paragraphs of markdown
  *   PACED:r:n              n KiB of markdown in 100-character deltas, at r KiB/s (the Anthropic and OpenAI chat wires pace it)
+ *   SLOW_START:ms          the greeting, with ms before its first word (Anthropic wire): a slower model
  *   XSS                    markdown carrying HTML and script that must not run
  *   UNICODE                multi-byte text (for splitting at awkward bytes)
  *   RECALL                 answer with what a REMEMBER:word earlier in the conversation said (a follow-up
@@ -50,7 +51,7 @@ export interface ReplyOptions {
  */
 export type Plan =
   /** `bytesPerSec`: write the parts no faster than this (a steady stream, for latency benchmarks). */
-  | { kind: 'text'; parts: string[]; bytesPerSec?: number }
+  | { kind: 'text'; parts: string[]; bytesPerSec?: number; firstTokenDelayMs?: number }
   /** A shell command, or `call` verbatim for formats that support it. */
   | { kind: 'tool'; preface: string; command: string; call?: { name: string; input: Record<string, unknown> } }
   /** `retryAfter`: seconds for a Retry-After header; `body`: the error message the API sends, verbatim. */
@@ -76,6 +77,8 @@ export function planReply(c: Conversation, opts: ReplyOptions = {}): Plan {
   if (/\bHANG\b/.test(p)) return { kind: 'hang', before: ['Working on it'] };
   if (/\bCUT_STREAM\b/.test(p)) return { kind: 'cut', before: ['This answer will be cut'] };
   if (/\bSTREAM_ERROR\b/.test(p)) return { kind: 'stream-error', before: ['Partial answer'], message: 'Overloaded' };
+  const slowStart = /SLOW_START:(\d+)/.exec(p);
+  if (slowStart) return { kind: 'text', parts: ['Hello', ' from the', ' loopback model.'], firstTokenDelayMs: Number(slowStart[1]) };
   const paced = /PACED:(\d+):(\d+)/.exec(p);
   if (paced) return { kind: 'text', parts: pacedParts(Number(paced[2]) * 1024), bytesPerSec: Number(paced[1]) * 1024 };
   const long = /LONG_OUTPUT:(\d+)/.exec(p);

@@ -85,6 +85,7 @@ export const anthropicMessages: WireFormat = {
     switch (plan.kind) {
       case 'text': {
         await openText();
+        if (plan.firstTokenDelayMs) await server.sleep(plan.firstTokenDelayMs);
         const start = performance.now();
         let sent = 0;
         for (const p of plan.parts) {
