@@ -83,6 +83,9 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
       assert.equal(await vscode.commands.executeCommand('agentRelay.showPerformance'), true);
       if (process.env.AGENT_RELAY_TEST_PROBE) {
         let title = '';
+        // Other suites' agents (a registered provider, the CLIs) are in this workspace's history too: pick the API.
+        assert.ok(await waitFor(async () => ((await browser.webview('performance', { selector: '#agent-select' })).text ?? '').includes('anthropic'), 60_000, 200), 'the view lists no anthropic runs');
+        await browser.evaluate('performance', "(() => { const s = document.getElementById('agent-select'); s.value = 'anthropic'; s.dispatchEvent(new Event('change')); return s.value; })()");
         assert.ok(await waitFor(async () => (title = (await browser.webview('performance', { selector: '#chart-title' })).text ?? '') === 'anthropic: First output (ms)', 60_000, 200), title);
         assert.equal((await browser.webview('performance', { selector: '#chart', count: '#chart polyline' })).count, 3);
         assert.match((await browser.webview('performance', { selector: '#ledger tbody' })).text ?? '', /Anthropic API\s+\d+\s/);
