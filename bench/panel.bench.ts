@@ -9,6 +9,7 @@ import type { RunInfo } from '../src/shared/protocol';
 import { bigAnswer } from '../test/support/bigAnswer';
 import { launchChromium } from '../test/support/chromium';
 import { openPanel, PANEL_RUN_ID, panelServer } from '../test/support/panelPage';
+import { waitFor } from '../test/support/processes';
 
 const ROUNDS = Number(process.env.AGENT_RELAY_BENCH_PANEL_ROUNDS) || 2;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -99,9 +100,15 @@ async function measure(browser: Browser, origin: string, mb: number) {
     const work = (await page.evaluate('window.__work')) as number[];
     const frames = (await page.evaluate('window.__frames')) as number[];
     const nodesAtEnd = (await page.evaluate('document.getElementsByTagName("*").length')) as number;
-    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight / 2)');
-    await w.settle();
-    await w.settle();
+    // Midway through, at a fixed place: the panel's search scrolls to a word in the middle section.
+    // (Scrolling to half the scroll height lands on a place that depends on which blocks happen to
+    // be measured by then, so the count drifted between runs.)
+    await page.keyboard.press('Control+f');
+    await page.keyboard.type(answer.needle(Math.floor(answer.sections / 2)));
+    const found = () => page.evaluate('document.querySelector("#find-count")?.textContent === "1 of 1" && (CSS.highlights.get("relay-find")?.size ?? 0) > 0') as Promise<boolean>;
+    if (!(await waitFor(found, 60_000))) throw new Error('the search did not find the middle section');
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < 4; i++) await w.settle();
     const nodesMid = (await page.evaluate('document.getElementsByTagName("*").length')) as number;
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
