@@ -41,8 +41,8 @@ async function main() {
   const contexts = await Promise.all([
     esbuild.context({
       ...common,
-      // httpProviders is its own file so the extension can load it on first use.
-      entryPoints: { extension: 'src/extension.ts', httpProviders: 'src/httpProviders.ts' },
+      // httpProviders and otlpExporter are files of their own so the extension can load them on first use.
+      entryPoints: { extension: 'src/extension.ts', httpProviders: 'src/httpProviders.ts', otlpExporter: 'src/otlpExporter.ts' },
       outdir,
       platform: 'node',
       format: 'cjs',
@@ -60,6 +60,8 @@ async function main() {
       format: 'cjs',
       target: 'node20',
       banner: { js: '#!/usr/bin/env node' },
+      // The version its exported metrics carry (the extension reads its own from its manifest).
+      define: { AGENT_RELAY_VERSION: JSON.stringify(require('./package.json').version) },
     }),
     esbuild.context({
       ...common,

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       extensionHost: bundleSize('dist/extension.js'),
       headlessCli: bundleSize('dist/cli.js'),
       httpProviders: bundleSize('dist/httpProviders.js'),
+      otlpExporter: bundleSize('dist/otlpExporter.js'),
       webview: bundleSize('dist/webview/panel.js'),
     },
     vsix: await vsixSize(),

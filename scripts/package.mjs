@@ -35,6 +35,7 @@ export function expectedFiles(rootDir = root) {
     'extension/LICENSE.txt',
     'extension/dist/extension.js',
     'extension/dist/httpProviders.js',
+    'extension/dist/otlpExporter.js',
     'extension/dist/webview/panel.js',
     'extension/dist/webview/compare.js',
     'extension/dist/webview/performance.js',

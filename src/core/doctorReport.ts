@@ -12,6 +12,8 @@ export interface DoctorHealth {
   detection: Array<{ agentId: string; coldP50Ms?: number; cachedP50Ms?: number; runs: number }>;
   cache?: { entries: number; bytes: number; hits: number; misses: number };
   failures: Array<{ cause: string; count: number; agents: string[] }>;
+  /** Where run metrics go over OTLP, and how that went; absent when the export is off. */
+  metricsExport?: { url: string; sentRuns: number; droppedRuns: number; lastSentAt?: number; lastError?: string };
 }
 
 export interface DoctorInput {
@@ -45,6 +47,8 @@ export interface DoctorInput {
 }
 
 const cell = (s: string | undefined) => (s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Inline code that a backtick in the text cannot end (a URL from a setting is never a live link). */
+const code = (s: string) => `\`${cell(s).replace(/`/g, "'")}\``;
 
 /** The Doctor report as Markdown: what a person (or a bug report) needs to see why an agent does not run. */
 export function renderDoctorReport(d: DoctorInput): string {
@@ -94,6 +98,15 @@ export function renderDoctorReport(d: DoctorInput): string {
   return lines.join('\n');
 }
 
+function metricsExportCell(m: DoctorHealth['metricsExport']): string {
+  if (!m) return 'off (agentRelay.metrics.otlpEndpoint is empty)';
+  const parts = [`to ${code(m.url)}: ${m.sentRuns} runs sent`];
+  if (m.lastSentAt !== undefined) parts.push(`last at ${new Date(m.lastSentAt).toISOString()}`);
+  if (m.droppedRuns) parts.push(`${m.droppedRuns} dropped`);
+  if (m.lastError) parts.push(`last error: ${cell(m.lastError)}`);
+  return parts.join('; ');
+}
+
 function healthSection(h: DoctorHealth): string[] {
   const mb = (n: number) => `${Math.round(n)} MB`;
   const out = [
@@ -103,6 +116,7 @@ function healthSection(h: DoctorHealth): string[] {
     '|---|---|',
     `| Our activation | ${h.activationMs !== undefined ? `${h.activationMs} ms (loading the bundle to \`activate()\` returning)` : 'not measured (unbundled build)'} |`,
     `| Extension host memory | ${mb(h.hostRssMB)} resident, ${mb(h.hostHeapUsedMB)} JS heap (the whole host's: every extension shares it) |`,
+    `| Metrics export (OTLP) | ${metricsExportCell(h.metricsExport)} |`,
     ...(h.cache ? [`| Response cache | ${h.cache.entries} entries, ${mb(h.cache.bytes / 1024 / 1024)}; ${h.cache.hits} hits, ${h.cache.misses} misses this window |`] : []),
     '',
   ];

@@ -1,3 +1,4 @@
+import { otlpMetricsUrl } from '../core/metrics/otlpConfig';
 /** Options every command that runs agents takes (`run`, `batch`). */
 export interface RunOptions {
   json: boolean;
@@ -26,6 +27,8 @@ export interface RunOptions {
   /** API agents: requests a minute to the base URL (0 = no limit). */
   requestsPerMinute: number;
   maxLineMegabytes: number;
+  /** Send each run's metrics to this OTLP/HTTP collector (headers from OTEL_EXPORTER_OTLP_HEADERS). */
+  otlpEndpoint?: string;
 }
 
 /** Command-line arguments of the headless CLI (pure, so unit tests can check them). */
@@ -92,6 +95,9 @@ Options for run and batch:
   --requests-per-minute N  API agents: at most N requests a minute to the base URL (default: no limit)
   --max-concurrent N       runs at once (default 3)
   --max-line-mb N          fail a run whose agent writes a line longer than N MB (default 64)
+  --otlp-endpoint URL      send each run's metrics (no prompts, answers or paths) over OpenTelemetry,
+                           OTLP/HTTP JSON, to this collector, e.g. http://localhost:4318; headers from
+                           OTEL_EXPORTER_OTLP_HEADERS
 The cache is keyed on this folder (the working directory or --cwd) and signed with
 AGENT_RELAY_CACHE_SECRET, else a key file readable only by you beside the cache
 (the weaker option: anyone who can read it can forge entries).
@@ -178,6 +184,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--requests-per-minute': options.requestsPerMinute = number(); break;
       case '--max-concurrent': options.maxConcurrent = Math.max(1, Math.floor(number())); break;
       case '--max-line-mb': options.maxLineMegabytes = Math.max(1, number()); break;
+      case '--otlp-endpoint': options.otlpEndpoint = otlpMetricsUrl(value()); break;
       case '-': fromStdin = true; break;
       case '--': words.push(...rest.slice(i + 1)); i = rest.length; break;
       default:

@@ -10,6 +10,7 @@ import { HistoryStore } from '../core/history/historyStore';
 import { ProviderCache } from '../core/providers/providerCache';
 import type { RunServices } from '../core/run/assembly';
 import { HistoryRecorder } from '../core/run/historyRecorder';
+import { OtlpExporter, otlpHeaders } from '../core/metrics/otlp';
 import { AgentCatalog, type AgentEntry } from '../core/run/catalog';
 import { RateLimits } from '../core/run/rateLimit';
 import { RunQueue } from '../core/run/runQueue';
@@ -46,6 +47,10 @@ export function worktreesFolder(storage: string): string {
   return path.join(storage, 'worktrees');
 }
 
+/** Set by the CLI's bundle; absent when the sources run unbundled. */
+declare const AGENT_RELAY_VERSION: string | undefined;
+const VERSION = typeof AGENT_RELAY_VERSION === 'string' ? AGENT_RELAY_VERSION : '0.0.0-dev';
+
 export class HeadlessSession {
   readonly catalog = new AgentCatalog();
   readonly logger: Logger;
@@ -61,6 +66,7 @@ export class HeadlessSession {
   /** Runs working in a worktree, by id: the folder they were asked in. */
   readonly homeFolders = new Map<string, string>();
   private worktreesValue: Worktrees | undefined;
+  private readonly exporter: OtlpExporter | undefined;
 
   constructor(private readonly opts: RunOptions & { maxConcurrent: number }) {
     this.logger = opts.verbose ? stderrLogger('debug') : nullLogger;
@@ -85,6 +91,12 @@ export class HeadlessSession {
     const history = (this.history = new HistoryStore(this.storage, { logger: this.logger }));
     // A run in a worktree belongs to the folder it was asked in.
     this.recorder = new HistoryRecorder(this.registry, async (run) => history.workspace(folderWorkspaceId(this.homeFolders.get(run.id) ?? run.request.cwd)), this.logger);
+    if (opts.otlpEndpoint) {
+      // Export problems are said on stderr even without --verbose: the user asked for the export.
+      const logger = opts.verbose ? this.logger : { ...nullLogger, warn: (m: string) => void process.stderr.write(`agent-relay: ${m}\n`) };
+      const exporter = (this.exporter = new OtlpExporter({ endpoint: opts.otlpEndpoint, headers: otlpHeaders(process.env.OTEL_EXPORTER_OTLP_HEADERS ?? ''), serviceVersion: VERSION, logger }));
+      this.recorder.onDidWrite((r) => exporter.record(r));
+    }
     guardExits(() => this.registry.dispose());
   }
 
@@ -139,6 +151,7 @@ export class HeadlessSession {
   /** Writes the history, releases connections and writes the cache's statistics. */
   async close(): Promise<void> {
     await this.recorder.flush();
+    await this.exporter?.close();
     this.providers.clear();
     await (await this.cacheOpening)?.close();
   }

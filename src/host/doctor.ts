@@ -71,5 +71,5 @@ async function health(relay: Relay): Promise<DoctorHealth> {
     .workspaceHistory()
     .list()
     .then((l) => l.records, () => []);
-  return { activationMs: relay.logs.activationMs, hostRssMB: mem.rss / 1024 / 1024, hostHeapUsedMB: mem.heapUsed / 1024 / 1024, ...recentHealth(records) };
+  return { activationMs: relay.logs.activationMs, hostRssMB: mem.rss / 1024 / 1024, hostHeapUsedMB: mem.heapUsed / 1024 / 1024, metricsExport: relay.metricsExport.status, ...recentHealth(records) };
 }

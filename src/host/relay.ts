@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { CliAgentSpec } from '../core/agents/cliAgent';
 import type { AgentProvider } from '../core/agents/provider';
 import type { CreateHttpProvider } from '../core/http/httpAgents';
+import type { OtlpExporter, OtlpExporterOptions } from '../core/metrics/otlp';
 import type { Detection } from '../core/locate/cliLocator';
 import { Detector } from '../core/locate/detector';
 import { ModelTranslator } from '../core/models/modelNames';
@@ -17,6 +18,7 @@ import { RunQueue } from '../core/run/runQueue';
 import { RunRegistry } from '../core/run/runRegistry';
 import { ApiKeys } from './apiKeys';
 import { CacheService } from './cacheService';
+import { MetricsExport } from './metricsExport';
 import { RunLogs } from './runLogs';
 import type { RunsView } from './runsView';
 import { WorktreeService } from './worktreeService';
@@ -41,6 +43,7 @@ export class Relay implements vscode.Disposable {
   private recorderValue: HistoryRecorder | undefined;
   private httpModule: { createHttpProvider: CreateHttpProvider } | undefined;
   private worktreesValue: WorktreeService | undefined;
+  private metricsExportValue: MetricsExport | undefined;
   readonly detector = new Detector(undefined, (d, ms) => this.logs.root.info(`detect ${d.agentId}: ${d.found ? `${d.path} (${d.foundBy})` : 'not found'} in ${ms} ms`));
   readonly providers = new ProviderCache();
   readonly rateLimits = new RateLimits();
@@ -114,9 +117,21 @@ export class Relay implements vscode.Disposable {
     if (!this.registryValue) {
       this.registryValue = new RunRegistry({ queue: new RunQueue(queueSettings()), maxFinished: 10, maxFinishedChars: 16 * 1024 * 1024 });
       this.recorderValue = new HistoryRecorder(this.registryValue, async () => this.workspaceHistory(), this.logs.root);
-      this.recorderValue.onDidWrite((r) => this.historyChanged.fire(r.id));
+      this.recorderValue.onDidWrite((r) => {
+        this.historyChanged.fire(r.id);
+        this.metricsExport.record(r);
+      });
     }
     return this.registryValue;
+  }
+
+  /** Run metrics to the user's OpenTelemetry collector (off unless agentRelay.metrics.otlpEndpoint is set). */
+  get metricsExport(): MetricsExport {
+    return (this.metricsExportValue ??= new MetricsExport(this.logs.root, String(this.context.extension.packageJSON.version ?? '0.0.0'), (opts) => {
+      // Its own bundle, like the HTTP providers': only users who export metrics load it.
+      const exporter = require(path.join(__dirname, 'otlpExporter.js')) as { createOtlpExporter: (o: OtlpExporterOptions) => OtlpExporter };
+      return exporter.createOtlpExporter(opts);
+    }));
   }
 
   /** Writes of finished runs into the history (flushed before a window closes). */
@@ -206,6 +221,8 @@ export class Relay implements vscode.Disposable {
     // The runs just stopped are written before the window goes (VS Code waits a few seconds).
     await this.recorderValue?.flush().catch(() => undefined);
     this.recorderValue?.dispose();
+    // Their metrics go to the collector too, if one is set (a few seconds at most).
+    await this.metricsExportValue?.close().catch(() => undefined);
     this.providers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     await this.cache.dispose().catch(() => undefined);

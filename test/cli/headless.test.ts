@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelServer } from '../support/modelServer';
+import { OtlpReceiver } from '../support/otlpReceiver';
 import { isAlive } from '../../src/core/process/processTree';
 import { processesInGroup, waitFor } from '../support/processes';
 import { AGENT_MS, AGENT_TEST_MS, childOf, GONE_MS, startCli, tool, types, watchAgent, type CliResult } from './harness';
@@ -99,6 +100,36 @@ describe('headless CLI with the real claude', function () {
     assert.equal(of('retries').p99, 0);
     const csv = await run(['metrics', '--csv', '--storage', storage]);
     assert.match(csv.stdout, /^agent,metric,runs,p50,p95,p99\r\nclaude,queueWaitMs,2,/);
+  });
+
+  it('sends each run\'s metrics to an OTLP collector with --otlp-endpoint; a collector that is down costs the run nothing', async () => {
+    const storage = path.join(scratch, 'storage');
+    const receiver = await OtlpReceiver.start();
+    const url = receiver.url;
+    try {
+      const r = await run(['run', '--agent', 'claude', '--storage', storage, '--otlp-endpoint', url, 'Say hello'], { OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=k%2042' });
+      assert.equal(r.code, 0, r.stderr);
+      // Sent before the process exits: the interval has not come, closing sends what is pending.
+      assert.equal(receiver.requests.length, 1);
+      assert.equal(receiver.requests[0].headers['x-collector-key'], 'k 42');
+      assert.match(String(receiver.requests[0].resource['service.version']), /^\d+\.\d+\.\d+/);
+      const usage = (await run(['runs', 'usage', '--json', '--storage', storage])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { agentId: string; inputTokens: number; outputTokens: number; costUsd: number });
+      const row = usage.find((x) => x.agentId === 'claude')!;
+      const sum = (metric: string, type?: string) => receiver.points().filter((p) => p.metric === metric && (!type || p.attributes.type === type)).reduce((a, p) => a + p.value, 0);
+      assert.equal(sum('agent_relay.run.count'), 1);
+      assert.equal(sum('agent_relay.token.usage', 'input'), row.inputTokens);
+      assert.equal(sum('agent_relay.token.usage', 'output'), row.outputTokens);
+      assert.ok(Math.abs(sum('agent_relay.cost.usage') - row.costUsd) < 1e-9);
+    } finally {
+      await receiver.close();
+    }
+    // Nothing listens there now: the run succeeds and says why its metrics did not go.
+    const down = await run(['run', '--agent', 'claude', '--storage', storage, '--otlp-endpoint', url, 'Say hello']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, /metrics export to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics failed: .*ECONNREFUSED/);
+    const bad = await run(['run', '--agent', 'claude', '--otlp-endpoint', 'file:///etc/passwd', 'Say hello']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /OTLP endpoint must be an http:\/\/ or https:\/\/ URL/);
   });
 
   it('prints the answer as plain text without --json', async () => {

@@ -19,6 +19,12 @@ describe('headless CLI arguments', () => {
     assert.ok(b.command === 'run' && b.prompt === '--not-an-option');
   });
 
+  it('takes an OTLP endpoint as the metrics URL, refusing one that is not http(s)', () => {
+    const a = parseCliArgs(['run', '--agent', 'claude', '--otlp-endpoint', 'http://localhost:4318', 'hi']);
+    assert.ok(a.command === 'run' && a.otlpEndpoint === 'http://localhost:4318/v1/metrics');
+    assert.throws(() => parseCliArgs(['run', '--agent', 'claude', '--otlp-endpoint', 'ftp://x', 'hi']), /http:\/\/ or https:\/\//);
+  });
+
   it('rejects what it does not understand', () => {
     assert.throws(() => parseCliArgs(['run', 'hello']), /--agent is required/);
     assert.throws(() => parseCliArgs(['run', '--agent']), /needs a value/);

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelServer } from '../../support/modelServer';
+import { OtlpReceiver } from '../../support/otlpReceiver';
 import { waitFor } from '../../support/processes';
 import { api, browser, configureClaude, runAgent, startModelServer } from './harness';
 
@@ -93,6 +94,47 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
     } finally {
       await config.update('anthropic.baseUrl', undefined, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', '');
+    }
+  });
+
+  it('sends each run\'s metrics to the OpenTelemetry collector the user set, and the Doctor says where they go', async function () {
+    this.timeout(300_000);
+    const receiver = await OtlpReceiver.start();
+    const metrics = vscode.workspace.getConfiguration('agentRelay.metrics');
+    try {
+      await metrics.update('otlpEndpoint', receiver.url, vscode.ConfigurationTarget.Global);
+      await metrics.update('otlpHeaders', { 'x-collector-key': 'k-123' }, vscode.ConfigurationTarget.Global);
+      await metrics.update('otlpExportIntervalSeconds', 1, vscode.ConfigurationTarget.Global);
+      const v1 = await api();
+      const v2 = v1.getApi(2);
+      const id = await runAgent('Exported: count my tokens');
+      assert.equal((await v1.getRun(id)!.done).status, 'succeeded');
+      assert.ok(await waitFor(async () => (await v2.getRun(id))?.state === 'finished' && (await v2.readEvents(id)) !== undefined, 30_000));
+      const summary = (await v2.getRun(id))!;
+      const claude = (metric: string, a: Record<string, string> = {}) =>
+        receiver.points().filter((p) => p.metric === metric && p.attributes['agent.id'] === 'claude' && Object.entries(a).every(([k, v]) => p.attributes[k] === v));
+      const sum = (metric: string, a?: Record<string, string>) => claude(metric, a).reduce((t, p) => t + p.value, 0);
+      await receiver.until(() => sum('agent_relay.run.count') >= 1, 60_000);
+      assert.equal(receiver.requests[0].headers['x-collector-key'], 'k-123');
+      assert.equal(receiver.requests[0].resource['service.name'], 'agent-relay');
+      assert.equal(sum('agent_relay.run.count', { 'run.status': 'succeeded' }), 1, 'one run, sent once');
+      assert.equal(sum('agent_relay.token.usage', { type: 'input' }), summary.inputTokens, 'the tokens Claude Code reported');
+      assert.equal(sum('agent_relay.token.usage', { type: 'output' }), summary.outputTokens);
+      assert.ok(Math.abs(sum('agent_relay.cost.usage') - (summary.costUsd ?? NaN)) < 1e-9, `cost ${sum('agent_relay.cost.usage')} vs ${summary.costUsd}`);
+      const [first] = claude('agent_relay.run.first_output');
+      assert.ok(first && first.count === 1 && first.value > 0, `first output: ${first?.count} runs, ${first?.value} ms`);
+      const [duration] = claude('agent_relay.run.duration');
+      assert.equal(duration.value, summary.durationMs, 'the duration the history keeps');
+      assert.equal(first.value, (await v1.getRun(id))!.metrics().firstOutputMs, 'the first output the run measured');
+      const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agentRelay.doctor');
+      const row = doc.getText().split('\n').find((l) => l.startsWith('| Metrics export (OTLP) |')) ?? '';
+      assert.ok(row.includes(`to \`${receiver.url}/v1/metrics\`: `) && /: [1-9]\d* runs sent/.test(row), row);
+    } finally {
+      await metrics.update('otlpEndpoint', undefined, vscode.ConfigurationTarget.Global);
+      await metrics.update('otlpHeaders', undefined, vscode.ConfigurationTarget.Global);
+      await metrics.update('otlpExportIntervalSeconds', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await receiver.close();
     }
   });
 });
