@@ -81,7 +81,7 @@ async function which(name: string, pathValue: string): Promise<string | undefine
   return undefined;
 }
 
-async function detection(claudeBin: string | undefined) {
+export async function detection(claudeBin: string | undefined) {
   // A realistic PATH: a dozen directories, the CLI in the last one.
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'relay-bench-'));
   const dirs = await Promise.all(Array.from({ length: 12 }, async (_, i) => {

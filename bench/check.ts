@@ -12,6 +12,9 @@ import { benchPanel } from './panel.bench';
 import { queueOverhead } from './runs.bench';
 import { benchHistoryReads } from './history.bench';
 import { benchParser } from './parser.bench';
+import { benchPipeline } from './pipeline.bench';
+import { benchCache } from './cache.bench';
+import { detection } from './agents.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BASELINE = path.join(ROOT, 'bench', 'baseline.json');
@@ -51,13 +54,48 @@ async function historyFigure(): Promise<Figure> {
   return { name: 'history.listVsPlain', kind: 'ratio', better: 'lower', value: h.value, spread: h.spread, unit: '×' };
 }
 
+/** The whole headless pipeline on a 20 MB Claude Code transcript against readline + JSON.parse + print, in 5 interleaved rounds. */
+async function pipelineFigure(): Promise<Figure> {
+  const p = await benchPipeline(20, 5);
+  return { name: 'pipeline.baselineVsRelay', kind: 'ratio', better: 'higher', value: p.ratio.baselineVsRelay, spread: p.spread.baselineVsRelay, unit: '×' };
+}
+
+interface CacheBench {
+  ratios: { diskHitVsCacacheGet: number; putVsCacachePut: number };
+  spread: { diskHitVsCacacheGet: [number, number]; putVsCacachePut: [number, number] };
+}
+
+async function cacheFigures(): Promise<Figure[]> {
+  const c = (await benchCache()) as CacheBench;
+  return [
+    { name: 'cache.diskHitVsCacacheGet', kind: 'ratio', better: 'higher', value: c.ratios.diskHitVsCacacheGet, spread: c.spread.diskHitVsCacacheGet, unit: '×' },
+    { name: 'cache.putVsCacachePut', kind: 'ratio', better: 'higher', value: c.ratios.putVsCacachePut, spread: c.spread.putVsCacachePut, unit: '×' },
+  ];
+}
+
+/** Finding a CLI on a PATH of 13 folders against a plain `which`-style scan (the locator also records its trail). */
+async function detectionFigure(): Promise<Figure> {
+  const d = await detection(undefined);
+  return { name: 'detection.coldVsWhich', kind: 'ratio', better: 'lower', value: d.ratio.coldVsWhich, spread: d.spread.coldVsWhich, unit: '×' };
+}
+
+const cacheFigure = (name: string) => async () => (await cacheFigures()).find((f) => f.name === name)!;
+
 /** What each ratio figure is measured again with, when it looks like a regression. */
-const REMEASURE: Record<string, () => Promise<Figure>> = { 'parser.relayVsReadline': parserFigure, 'runs.queuedVsDirect': queueFigure, 'history.listVsPlain': historyFigure };
+const REMEASURE: Record<string, () => Promise<Figure>> = {
+  'parser.relayVsReadline': parserFigure,
+  'runs.queuedVsDirect': queueFigure,
+  'history.listVsPlain': historyFigure,
+  'pipeline.baselineVsRelay': pipelineFigure,
+  'cache.diskHitVsCacacheGet': cacheFigure('cache.diskHitVsCacacheGet'),
+  'cache.putVsCacachePut': cacheFigure('cache.putVsCacachePut'),
+  'detection.coldVsWhich': detectionFigure,
+};
 
 /** `--only parser`: just that figure (the gate's own test runs it against an injected slowdown). */
 async function measure(): Promise<Figure[]> {
   if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'parser') return [await parserFigure()];
-  return [...bundleFigures(), ...(await panelFigures()), await parserFigure(), await queueFigure(), await historyFigure()];
+  return [...bundleFigures(), ...(await panelFigures()), await parserFigure(), await queueFigure(), await historyFigure(), await pipelineFigure(), ...(await cacheFigures()), await detectionFigure()];
 }
 
 function commit(): string | undefined {
