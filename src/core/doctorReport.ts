@@ -1,4 +1,5 @@
 import type { SearchStep } from './locate/cliLocator';
+import type { WindowHealth } from './metrics/windowHealth';
 
 /** Everything the Doctor report shows, gathered by the host. No secrets: only whether a key is set. */
 /** How the extension is doing: our activation, the host's memory, and what recent runs measured and where they failed. */
@@ -12,6 +13,8 @@ export interface DoctorHealth {
   detection: Array<{ agentId: string; coldP50Ms?: number; cachedP50Ms?: number; runs: number }>;
   cache?: { entries: number; bytes: number; hits: number; misses: number };
   failures: Array<{ cause: string; count: number; agents: string[] }>;
+  /** This workspace's windows over the last days: activation and host memory. */
+  windows?: WindowHealth;
   /** Where run metrics go over OTLP, and how that went; absent when the export is off. */
   metricsExport?: { url: string; sentRuns: number; droppedRuns: number; lastSentAt?: number; lastError?: string };
 }
@@ -116,6 +119,11 @@ function healthSection(h: DoctorHealth): string[] {
     '|---|---|',
     `| Our activation | ${h.activationMs !== undefined ? `${h.activationMs} ms (loading the bundle to \`activate()\` returning)` : 'not measured (unbundled build)'} |`,
     `| Extension host memory | ${mb(h.hostRssMB)} resident, ${mb(h.hostHeapUsedMB)} JS heap (the whole host's: every extension shares it) |`,
+    ...(h.windows?.samples
+      ? [
+          `| Over the last ${h.windows.days} days | ${h.windows.windows} window(s): activation p50 ${h.windows.activationP50Ms ?? '?'} ms, p95 ${h.windows.activationP95Ms ?? '?'} ms; host memory p50 ${h.windows.hostRssP50MB} MB, highest ${h.windows.hostRssMaxMB} MB |`,
+        ]
+      : []),
     `| Metrics export (OTLP) | ${metricsExportCell(h.metricsExport)} |`,
     ...(h.cache ? [`| Response cache | ${h.cache.entries} entries, ${mb(h.cache.bytes / 1024 / 1024)}; ${h.cache.hits} hits, ${h.cache.misses} misses this window |`] : []),
     '',

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { renderDoctorReport, type DoctorHealth } from '../core/doctorReport';
 import { recentHealth } from '../core/metrics/performanceReport';
+import { windowHealth } from '../core/metrics/windowHealth';
 import { pathDirectories } from '../core/locate/searchPaths';
 import { runFolder } from './pickers';
 import type { Relay } from './relay';
@@ -67,9 +68,8 @@ export async function showDoctorReport(relay: Relay): Promise<vscode.TextDocumen
 /** Our activation time, the extension host's memory, and what the workspace's recent runs measured and failed of. */
 async function health(relay: Relay): Promise<DoctorHealth> {
   const mem = process.memoryUsage();
-  const records = await relay
-    .workspaceHistory()
-    .list()
-    .then((l) => l.records, () => []);
-  return { activationMs: relay.logs.activationMs, hostRssMB: mem.rss / 1024 / 1024, hostHeapUsedMB: mem.heapUsed / 1024 / 1024, metricsExport: relay.metricsExport.status, ...recentHealth(records) };
+  const history = relay.workspaceHistory();
+  const records = await history.list().then((l) => l.records, () => []);
+  const windows = windowHealth(await history.windowSamples());
+  return { activationMs: relay.logs.activationMs, hostRssMB: mem.rss / 1024 / 1024, hostHeapUsedMB: mem.heapUsed / 1024 / 1024, metricsExport: relay.metricsExport.status, windows, ...recentHealth(records) };
 }

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CliAgentSpec } from '../core/agents/cliAgent';
 import type { AgentProvider } from '../core/agents/provider';
 import type { CreateHttpProvider } from '../core/http/httpAgents';
 import type { OtlpExporter, OtlpExporterOptions } from '../core/metrics/otlp';
+import { WindowSampler } from '../core/metrics/windowHealth';
 import type { Detection } from '../core/locate/cliLocator';
 import { Detector } from '../core/locate/detector';
 import { ModelTranslator } from '../core/models/modelNames';
@@ -44,6 +46,7 @@ export class Relay implements vscode.Disposable {
   private httpModule: { createHttpProvider: CreateHttpProvider } | undefined;
   private worktreesValue: WorktreeService | undefined;
   private metricsExportValue: MetricsExport | undefined;
+  private readonly windowSampler = new WindowSampler(randomUUID(), () => this.logs.activationMs);
   readonly detector = new Detector(undefined, (d, ms) => this.logs.root.info(`detect ${d.agentId}: ${d.found ? `${d.path} (${d.foundBy})` : 'not found'} in ${ms} ms`));
   readonly providers = new ProviderCache();
   readonly rateLimits = new RateLimits();
@@ -120,9 +123,16 @@ export class Relay implements vscode.Disposable {
       this.recorderValue.onDidWrite((r) => {
         this.historyChanged.fire(r.id);
         this.metricsExport.record(r);
+        this.sampleWindow();
       });
     }
     return this.registryValue;
+  }
+
+  /** Our activation time and the host's memory, kept with the workspace's history when a run finishes (at most every 30 minutes). */
+  private sampleWindow(): void {
+    const sample = this.windowSampler.take();
+    if (sample) void this.workspaceHistory().addWindowSample(sample).catch((err) => this.logs.root.warn(`history: could not keep the window sample: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   /** Run metrics to the user's OpenTelemetry collector (off unless agentRelay.metrics.otlpEndpoint is set). */

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { ledgerCsv, ledgerMarkdown, localDay, spentOn, usageLedger, type LedgerRow } from '../core/metrics/usageLedger';
 import { degradations, METRIC_LABELS, performanceMarkdown, performanceReport } from '../core/metrics/performanceReport';
+import { windowHealth, windowHealthMarkdown } from '../core/metrics/windowHealth';
 import type { Relay } from './relay';
 
 /** The ledger of this workspace's history. */
@@ -23,9 +24,11 @@ export class UsageDocument implements vscode.TextDocumentContentProvider {
   }
 
   async provideTextDocumentContent(): Promise<string> {
-    const records = (await this.relay.workspaceHistory().list()).records;
+    const history = this.relay.workspaceHistory();
+    const records = (await history.list()).records;
     const rows = usageLedger(records);
     const perf = performanceReport(records);
+    const windows = windowHealth(await history.windowSamples());
     const total = rows.reduce((n, r) => n + r.costUsd, 0);
     const missing = rows.reduce((n, r) => n + r.runsWithoutCost, 0);
     return [
@@ -42,6 +45,12 @@ export class UsageDocument implements vscode.TextDocumentContentProvider {
       'What each run measured, over the same runs (runs from the cache count only for the cache lookup): the time in the queue, finding the CLI, from spawning it to its first byte, to the first output, the cache lookup, retries, throughput, and the forwarding latency to the run panel (a line arriving in the host to its text drawn).',
       '',
       perf.length ? performanceMarkdown(perf) : '_No measured runs yet._',
+      '',
+      `## Windows (last ${windows.days} days)`,
+      '',
+      "Our activation time (loading the bundle to `activate()` returning) and the extension host's memory (the whole host's: every extension shares it), sampled by each window when a run finishes, at most every 30 minutes.",
+      '',
+      windowHealthMarkdown(windows),
       '',
     ].join('\n');
   }
@@ -69,9 +78,11 @@ export async function exportUsage(relay: Relay, target?: vscode.Uri | string): P
           defaultUri: vscode.workspace.workspaceFolders?.[0] ? vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'agent-relay-usage.csv') : undefined,
         })));
   if (!uri) return undefined;
-  const records = (await relay.workspaceHistory().list()).records;
+  const history = relay.workspaceHistory();
+  const records = (await history.list()).records;
   const rows = usageLedger(records);
-  const text = uri.path.toLowerCase().endsWith('.json') ? JSON.stringify({ exported: new Date().toISOString(), rows, performance: performanceReport(records) }, null, 2) + '\n' : ledgerCsv(rows);
+  const json = async () => ({ exported: new Date().toISOString(), rows, performance: performanceReport(records), windows: windowHealth(await history.windowSamples()) });
+  const text = uri.path.toLowerCase().endsWith('.json') ? JSON.stringify(await json(), null, 2) + '\n' : ledgerCsv(rows);
   await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
   return uri;
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SeqEvent } from '../../src/core/agents/events';
@@ -118,5 +118,26 @@ describe('run history store', () => {
     for (const bad of ['../x', 'a/b', '', '.hidden', 'x'.repeat(65)]) assert.equal(isRunId(bad), false, bad);
     assert.equal(await ws.get('../../etc/passwd'), undefined);
     assert.throws(() => store.workspace('../other'), /not a workspace id/);
+  });
+
+  it('keeps the windows\' samples beside the runs: a damaged file or a link in its place reads as none, and the next sample replaces it', async () => {
+    const ws = store.workspace(WS);
+    assert.deepEqual(await ws.windowSamples(), []);
+    await ws.addWindowSample({ at: 1, windowId: 'w1', activationMs: 100, hostRssMB: 300, hostHeapMB: 40 });
+    await ws.addWindowSample({ at: 2, windowId: 'w1', hostRssMB: 310, hostHeapMB: 41 });
+    assert.deepEqual((await ws.windowSamples()).map((s) => [s.at, s.activationMs]), [[1, 100], [2, undefined]]);
+    const file = path.join(ws.dir, 'windows.json');
+    writeFileSync(file, '{"samples": [{"at": "x"');
+    assert.deepEqual(await ws.windowSamples(), []);
+    await ws.addWindowSample({ at: 3, windowId: 'w2', hostRssMB: 1, hostHeapMB: 1 });
+    assert.deepEqual((await ws.windowSamples()).map((s) => s.windowId), ['w2']);
+    rmSync(file);
+    const outside = path.join(root, 'outside.json');
+    writeFileSync(outside, JSON.stringify({ samples: [{ at: 9, windowId: 'forged', hostRssMB: 1, hostHeapMB: 1 }] }));
+    symlinkSync(outside, file);
+    assert.deepEqual(await ws.windowSamples(), [], 'a link is not followed');
+    await ws.addWindowSample({ at: 4, windowId: 'w3', hostRssMB: 1, hostHeapMB: 1 });
+    assert.deepEqual((await ws.windowSamples()).map((s) => s.windowId), ['w3']);
+    assert.match(readFileSync(outside, 'utf8'), /forged/, 'the file the link pointed at is untouched');
   });
 });

@@ -5,6 +5,7 @@ import { CacheTree } from '../cache/cacheTree';
 import { errorCode, nodeFs, type CacheFs } from '../cache/fsLike';
 import type { Logger } from '../log';
 import { decodeLog, encodeLog, isRunId, parseHistoryRecord, type HistoryRecord } from './historyRecord';
+import { encodeWindowSamples, parseWindowSamples, WINDOW_SAMPLES_FILE, WINDOW_SAMPLES_MAX_BYTES, type WindowSample } from './windowSamples';
 
 export const HISTORY_DIR_NAME = 'run-history-v1';
 
@@ -121,6 +122,27 @@ export class WorkspaceHistory {
       if (errorCode(err) !== 'ENOENT') this.logger?.warn(`history: cannot read the log of ${id}: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
+  }
+
+  /** The windows' samples of this workspace, oldest first (core/history/windowSamples.ts). */
+  async windowSamples(): Promise<WindowSample[]> {
+    try {
+      const { bytes } = await this.fs.readFile(path.join(this.dir, WINDOW_SAMPLES_FILE), { maxBytes: WINDOW_SAMPLES_MAX_BYTES });
+      return parseWindowSamples(bytes.toString('utf8'));
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') this.logger?.warn(`history: cannot read the window samples: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  }
+
+  /**
+   * Adds a window's sample (the oldest go past the bound). Two windows adding
+   * at the same moment may lose one of the two samples, never the file: it is
+   * replaced whole.
+   */
+  async addWindowSample(sample: WindowSample): Promise<void> {
+    const samples = [...(await this.windowSamples()), sample];
+    await writeAtomic(this.fs, path.join(this.dir, WINDOW_SAMPLES_FILE), Buffer.from(encodeWindowSamples(samples)), { tree: this.tree });
   }
 
   /** Removes a run (its record first, so it leaves every listing at once). Returns whether it was there. */

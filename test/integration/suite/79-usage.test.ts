@@ -30,7 +30,9 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
     await vscode.commands.executeCommand('agentRelay.exportUsage', jsonFile);
     const csv = readFileSync(csvFile, 'utf8').split('\r\n');
     assert.equal(csv[0], 'day,agentId,agentName,runs,inputTokens,outputTokens,costUsd,runsWithoutCost,cacheHits,savedTokens,savedCostUsd');
-    const { rows } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows: Array<{ agentId: string; runs: number; inputTokens: number; costUsd: number }> };
+    const { rows, windows } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows: Array<{ agentId: string; runs: number; inputTokens: number; costUsd: number }>; windows: { samples: number; activationP50Ms?: number; hostRssMaxMB?: number } };
+    // This window kept a sample when its first run finished.
+    assert.ok(windows.samples >= 1 && windows.activationP50Ms! > 0 && windows.hostRssMaxMB! > 0, JSON.stringify(windows));
     const claude = rows.find((r) => r.agentId === 'claude');
     assert.ok(claude && claude.runs >= 1 && claude.inputTokens > 0 && claude.costUsd > 0, JSON.stringify(rows));
     // The report opens as a read-only document.
@@ -80,6 +82,7 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
       await vscode.commands.executeCommand('agentRelay.showUsage');
       assert.ok(await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'agent-relay-usage', 30_000));
       assert.match(vscode.window.activeTextEditor!.document.getText(), /## Performance per agent[\s\S]*\| anthropic \| first output \(ms\) \| \d+ \|/);
+      assert.match(vscode.window.activeTextEditor!.document.getText(), /## Windows \(last 30 days\)\n[\s\S]*\| \d{4}-\d\d-\d\d \| [1-9]\d* \| \d+(\.\d)? ms \|/);
       // The Performance and Usage view charts the same runs.
       assert.equal(await vscode.commands.executeCommand('agentRelay.showPerformance'), true);
       if (process.env.AGENT_RELAY_TEST_PROBE) {
@@ -129,6 +132,9 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
       const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agentRelay.doctor');
       const row = doc.getText().split('\n').find((l) => l.startsWith('| Metrics export (OTLP) |')) ?? '';
       assert.ok(row.includes(`to \`${receiver.url}/v1/metrics\`: `) && /: [1-9]\d* runs sent/.test(row), row);
+      // The window kept a sample when its first run finished: our activation time and the host's memory.
+      const windows = doc.getText().split('\n').find((l) => l.startsWith('| Over the last 30 days |')) ?? '';
+      assert.match(windows, /\| [1-9]\d* window\(s\): activation p50 \d+(\.\d)? ms, p95 \d+(\.\d)? ms; host memory p50 \d+(\.\d)? MB/, doc.getText());
     } finally {
       await metrics.update('otlpEndpoint', undefined, vscode.ConfigurationTarget.Global);
       await metrics.update('otlpHeaders', undefined, vscode.ConfigurationTarget.Global);
