@@ -77,6 +77,17 @@ describe('headless CLI: one prompt, several agents (`run --agent a,b,…`)', fun
     for (const name of ['Claude Code', 'OpenAI Codex', 'Gemini CLI', 'OpenCode', 'Anthropic API']) assert.match(r.stderr, new RegExp(`── ${name} · succeeded`));
     assert.match(r.stdout, /agent\s+status\s+first output\s+time\s+tokens\s+cost\s+cache\s+answer chars/);
     assert.equal((r.stdout.match(/Hello from the loopback model\./g) ?? []).length, 5);
+    // Each run measured itself: present and consistent for every CLI and the API.
+    const m = await startCli(['metrics', '--json', '--storage', path.join(scratch, 'storage')], { cwd: work, binDirs, env }).done;
+    assert.equal(m.code, 0, m.stderr);
+    const rows = m.stdout.trim().split('\n').map((l) => JSON.parse(l) as { agentId: string; metric: string; runs: number; p50: number });
+    const of = (agent: string, metric: string) => rows.find((x) => x.agentId === agent && x.metric === metric);
+    for (const a of agents.split(',')) {
+      for (const metric of ['queueWaitMs', 'spawnToFirstByteMs', 'firstOutputMs', 'eventsPerSec', 'retries']) assert.equal(of(a, metric)?.runs, 1, `${a} ${metric}: ${JSON.stringify(rows.filter((x) => x.agentId === a))}`);
+      // The first output needs the first byte, which needs the agent started (and, for a CLI, found).
+      assert.ok(of(a, 'firstOutputMs')!.p50 >= of(a, 'spawnToFirstByteMs')!.p50 && of(a, 'spawnToFirstByteMs')!.p50 > 0, `${a}: ${JSON.stringify(rows.filter((x) => x.agentId === a))}`);
+      if (a !== 'anthropic') assert.equal(of(a, 'detectionMs')?.runs, 1, `${a} detection`);
+    }
     const before = server.messageRequests().length;
     const bad = await startCli(['run', '--agent', 'claude,nosuch', 'x'], { cwd: work, binDirs, env }).done;
     assert.equal(bad.code, 2);

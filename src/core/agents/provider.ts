@@ -32,7 +32,7 @@ export interface RunContext {
 export interface ProviderTimings {
   /** Finding the agent's executable; `cached` when this window or process had found it before. */
   detection?: { ms: number; cached: boolean };
-  /** From spawning the agent to its first byte of output. */
+  /** From spawning the agent (an API: sending the request) to its first byte of output. */
   spawnToFirstByteMs?: number;
 }
 

@@ -66,6 +66,7 @@ export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext
     return { status: 'failed', message, durationMs: Date.now() - started, ...(httpStatus ? { httpStatus } : {}), ...(transient ? { transient } : {}) };
   };
   let res;
+  const sentAt = performance.now();
   try {
     res = await req.client.postJson(req.path, req.body, req.headers, ctx.signal);
   } catch (err) {
@@ -92,6 +93,8 @@ export async function runSse(req: SseRequest, mapper: SseMapper, ctx: RunContext
   let cause: unknown;
   try {
     for await (const chunk of res.body) {
+      // The API's counterpart of a CLI's spawn to first byte: the request sent to the answer's first byte.
+      if (bytes === 0) ctx.measure?.({ spawnToFirstByteMs: Math.round((performance.now() - sentAt) * 10) / 10 });
       bytes += (chunk as Buffer).length;
       parser.push(chunk as Buffer);
     }
