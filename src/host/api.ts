@@ -24,7 +24,7 @@ export interface RunHandle {
   cancel(): void;
   /**
    * What the run measured so far (added in 0.3): queue wait, detection (cold or
-   * cached), spawn to first byte (an API: request to first byte), time to first output, cache lookup, retries,
+   * cached), provider creation (made or cached), spawn to first byte (an API: request to first byte), time to first output, cache lookup, retries,
    * throughput, and the forwarding latency to its panel (from each event's line
    * arriving in the host to the panel having drawn it; absent until a panel drew some).
    */

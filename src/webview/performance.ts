@@ -19,6 +19,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 const LABELS: Record<string, string> = {
   queueWaitMs: 'Queue wait (ms)',
   detectionMs: 'CLI detection (ms)',
+  providerCreationMs: 'Provider creation (ms)',
   spawnToFirstByteMs: 'First byte (ms): spawn or request to it',
   firstOutputMs: 'First output (ms)',
   cacheLookupMs: 'Cache lookup (ms)',

@@ -83,7 +83,7 @@ describe('headless CLI: one prompt, several agents (`run --agent a,b,…`)', fun
     const rows = m.stdout.trim().split('\n').map((l) => JSON.parse(l) as { agentId: string; metric: string; runs: number; p50: number });
     const of = (agent: string, metric: string) => rows.find((x) => x.agentId === agent && x.metric === metric);
     for (const a of agents.split(',')) {
-      for (const metric of ['queueWaitMs', 'spawnToFirstByteMs', 'firstOutputMs', 'eventsPerSec', 'retries']) assert.equal(of(a, metric)?.runs, 1, `${a} ${metric}: ${JSON.stringify(rows.filter((x) => x.agentId === a))}`);
+      for (const metric of ['queueWaitMs', 'providerCreationMs', 'spawnToFirstByteMs', 'firstOutputMs', 'eventsPerSec', 'retries']) assert.equal(of(a, metric)?.runs, 1, `${a} ${metric}: ${JSON.stringify(rows.filter((x) => x.agentId === a))}`);
       // The first output needs the first byte, which needs the agent started (and, for a CLI, found).
       assert.ok(of(a, 'firstOutputMs')!.p50 >= of(a, 'spawnToFirstByteMs')!.p50 && of(a, 'spawnToFirstByteMs')!.p50 > 0, `${a}: ${JSON.stringify(rows.filter((x) => x.agentId === a))}`);
       if (a !== 'anthropic') assert.equal(of(a, 'detectionMs')?.runs, 1, `${a} detection`);

@@ -28,7 +28,7 @@ describe('OTLP metrics', () => {
 
   it('adds runs up into delta sums and histograms that decode as OTLP, with nothing of the prompt or path', () => {
     const batch = new MetricsBatch();
-    batch.add(rec({ inputTokens: 100, outputTokens: 40, costUsd: 0.25, metrics: { firstOutputMs: 300, queueWaitMs: 2, detectionMs: 40, detectionCached: false, spawnToFirstByteMs: 120, forwardingP95Ms: 20, charsPerSec: 500 } }));
+    batch.add(rec({ inputTokens: 100, outputTokens: 40, costUsd: 0.25, metrics: { firstOutputMs: 300, queueWaitMs: 2, detectionMs: 40, detectionCached: false, spawnToFirstByteMs: 120, forwardingP95Ms: 20, charsPerSec: 500, providerCreationMs: 1.5, providerCached: false } }));
     batch.add(rec({ inputTokens: 50, outputTokens: 10, durationMs: 70_000, metrics: { firstOutputMs: 900, detectionMs: 0.1, detectionCached: true } }));
     batch.add(rec({ status: 'failed', durationMs: 5 }));
     // A cache hit counts as a run and a lookup; its "first output" is not an agent's.
@@ -54,6 +54,7 @@ describe('OTLP metrics', () => {
     assert.equal(duration.count, 3);
     assert.equal(duration.buckets![duration.bounds!.indexOf(120_000)], 1, 'the 70 s run is in the (60 s, 120 s] bucket');
     assert.equal(find('agent_relay.cache.lookup', {})[0].value, 3);
+    assert.deepEqual(find('agent_relay.provider.creation', {}).map((p) => [p.attributes.cached, p.value]), [[false, 1.5]]);
     assert.equal(batch.records, 5);
   });
 

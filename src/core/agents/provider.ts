@@ -32,6 +32,8 @@ export interface RunContext {
 export interface ProviderTimings {
   /** Finding the agent's executable; `cached` when this window or process had found it before. */
   detection?: { ms: number; cached: boolean };
+  /** Getting the provider instance: made now, or `cached` from an earlier run in this scope. */
+  creation?: { ms: number; cached: boolean };
   /** From spawning the agent (an API: sending the request) to its first byte of output. */
   spawnToFirstByteMs?: number;
 }

@@ -64,6 +64,9 @@ export interface RunMetricsRecord {
   queueWaitMs?: number;
   detectionMs?: number;
   detectionCached?: boolean;
+  /** Getting the agent's provider instance: made for this run, or cached from an earlier one. */
+  providerCreationMs?: number;
+  providerCached?: boolean;
   spawnToFirstByteMs?: number;
   firstOutputMs?: number;
   cacheLookupMs?: number;
@@ -77,7 +80,7 @@ export interface RunMetricsRecord {
   forwardingEvents?: number;
 }
 
-export const METRIC_NAMES = ['queueWaitMs', 'detectionMs', 'spawnToFirstByteMs', 'firstOutputMs', 'cacheLookupMs', 'retries', 'eventsPerSec', 'charsPerSec', 'forwardingP50Ms', 'forwardingP95Ms', 'forwardingP99Ms', 'forwardingEvents'] as const;
+export const METRIC_NAMES = ['queueWaitMs', 'detectionMs', 'providerCreationMs', 'spawnToFirstByteMs', 'firstOutputMs', 'cacheLookupMs', 'retries', 'eventsPerSec', 'charsPerSec', 'forwardingP50Ms', 'forwardingP95Ms', 'forwardingP99Ms', 'forwardingEvents'] as const;
 
 /** Only finite, non-negative numbers (and the one flag) come back from disk. */
 function parseMetrics(v: unknown): RunMetricsRecord | undefined {
@@ -89,6 +92,7 @@ function parseMetrics(v: unknown): RunMetricsRecord | undefined {
     if (n !== undefined && n >= 0) out[k] = n;
   }
   if (typeof o.detectionCached === 'boolean') out.detectionCached = o.detectionCached;
+  if (typeof o.providerCached === 'boolean') out.providerCached = o.providerCached;
   return Object.keys(out).length ? out : undefined;
 }
 

@@ -38,6 +38,7 @@ const INSTRUMENTS: Record<string, Instrument> = {
   firstOutput: { name: 'agent_relay.run.first_output', description: 'Time from the start to the first output', unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
   queueWait: { name: 'agent_relay.run.queue_wait', description: 'Time waiting in the run queue', unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
   detection: { name: 'agent_relay.cli.detection', description: 'Finding the agent CLI', unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
+  creation: { name: 'agent_relay.provider.creation', description: "Getting the agent's provider instance (made, or cached from an earlier run)", unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
   spawn: { name: 'agent_relay.run.spawn_to_first_byte', description: 'From spawning the CLI or sending the request to its first byte', unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
   cacheLookup: { name: 'agent_relay.cache.lookup', description: 'Response cache lookup', unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
   forwarding: { name: 'agent_relay.forwarding.latency', description: "A run's p95 from a line arriving to its text drawn in the panel", unit: 'ms', kind: 'histogram', bounds: MS_BOUNDS },
@@ -75,6 +76,7 @@ export class MetricsBatch {
     if (fromCache) return;
     this.observe('firstOutput', agent, m.firstOutputMs);
     this.observe('detection', { ...agent, cached: m.detectionCached === true }, m.detectionMs);
+    this.observe('creation', { ...agent, cached: m.providerCached === true }, m.providerCreationMs);
     this.observe('spawn', agent, m.spawnToFirstByteMs);
     this.observe('forwarding', agent, m.forwardingP95Ms);
     this.observe('throughput', agent, m.charsPerSec);

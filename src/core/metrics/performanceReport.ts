@@ -15,6 +15,7 @@ export const LATENCY_METRICS: readonly MetricName[] = ['queueWaitMs', 'detection
 export const METRIC_LABELS: Record<MetricName, string> = {
   queueWaitMs: 'queue wait (ms)',
   detectionMs: 'CLI detection (ms)',
+  providerCreationMs: 'provider creation (ms)',
   spawnToFirstByteMs: 'first byte (ms)',
   firstOutputMs: 'first output (ms)',
   cacheLookupMs: 'cache lookup (ms)',

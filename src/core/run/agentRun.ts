@@ -166,6 +166,8 @@ export class AgentRun {
       queueWaitMs: m.queueWaitMs,
       detectionMs: m.provider.detection?.ms,
       detectionCached: m.provider.detection?.cached,
+      providerCreationMs: m.provider.creation?.ms,
+      providerCached: m.provider.creation?.cached,
       spawnToFirstByteMs: m.provider.spawnToFirstByteMs,
       firstOutputMs: m.firstOutputMs,
       cacheLookupMs: m.cacheLookupMs,

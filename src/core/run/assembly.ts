@@ -44,7 +44,7 @@ export function createRun(spec: RunSpec, services: RunServices, id: string = ran
   const agent = services.catalog.find(spec.agentId);
   if (!agent) throw new UserInputError(services.catalog.unknownMessage(spec.agentId));
   const logger = services.logger(id);
-  const { provider, plan } = agentProvider(agent, spec, services, logger);
+  const { provider, plan, creation } = agentProvider(agent, spec, services, logger);
   let layered: AgentProvider = provider;
   if (spec.http) {
     const { baseUrl } = spec.http.config;
@@ -53,11 +53,13 @@ export function createRun(spec: RunSpec, services: RunServices, id: string = ran
   }
   layered = new RetryingProvider(layered, { retries: spec.retries });
   if (plan && spec.cache !== 'off') layered = withResponseCache(layered, () => services.responseCache(spec), (r) => plan(r, spec.cache === 'bypass'));
-  return new AgentRun(
+  const run = new AgentRun(
     layered,
     { prompt: spec.prompt, cwd: spec.cwd, options: spec.cli?.options ?? {}, history: spec.conversation?.history, maxLineChars: Math.max(1, spec.maxLineMegabytes ?? 64) * 1024 * 1024 },
     { id, logger, timeoutMs: spec.timeoutMs, label: { agentName: agent.displayName, prompt: spec.title.prompt, context: spec.title.context, conversation: turnOf(spec), group: spec.group } },
   );
+  if (creation) run.metrics.provider.creation = creation;
+  return run;
 }
 
 function turnOf(spec: RunSpec): TurnOf | undefined {
@@ -72,7 +74,16 @@ type Plan = (request: RunRequest, bypass: boolean) => Promise<CacheRunPlan>;
  * response cache. Providers from other extensions are not cached: nothing
  * says what their answers depend on.
  */
-function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, logger: Logger): { provider: AgentProvider; plan?: Plan } {
+function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, logger: Logger): { provider: AgentProvider; plan?: Plan; creation?: { ms: number; cached: boolean } } {
+  // The provider instance from the cache, or made now (an API's first also loads the HTTP providers' bundle): timed for the run's metrics.
+  let creation: { ms: number; cached: boolean } | undefined;
+  const cachedProvider = (config: unknown, create: () => AgentProvider) => {
+    const before = services.providers.created;
+    const t0 = performance.now();
+    const p = services.providers.get(spec.scope, agent.id, config, create);
+    creation = { ms: Math.round((performance.now() - t0) * 100) / 100, cached: services.providers.created === before };
+    return p;
+  };
   switch (agent.kind) {
     case 'external':
       return { provider: agent.provider };
@@ -83,9 +94,10 @@ function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, 
       const hints: LocateHints = { configuredPath: cli.path, settingIgnoredUntrusted: cli.pathIgnored, settingKey: cli.pathSettingKey, baseDir: spec.cwd };
       const locate = () => services.detect(agent.spec, spec.scope, hints);
       const config = { path: cli.path, env: cli.options.environment };
-      const provider = services.providers.get(spec.scope, agent.id, config, () => new CliAgentProvider(agent.spec, { locate }));
+      const provider = cachedProvider(config, () => new CliAgentProvider(agent.spec, { locate }));
       return {
         provider,
+        creation,
         plan: async (request, bypass) => {
           const d = await locate();
           return cliRunPlan(agent.spec, request, d.found ? await d.version() : undefined, bypass, await cliAnswerInputs(agent.spec, request));
@@ -95,11 +107,11 @@ function agentProvider(agent: AgentEntry, spec: RunSpec, services: RunServices, 
     case 'http': {
       if (!spec.http) throw new Error(`No settings resolved for ${agent.displayName}.`);
       const { config } = spec.http;
-      const provider = services.providers.get(spec.scope, agent.id, config, () => {
+      const provider = cachedProvider(config, () => {
         logger.info(`new ${agent.displayName} client for ${config.baseUrl} (${config.model})`);
         return services.httpProviders()(agent.spec.id, config, () => services.apiKey(agent.id));
       });
-      return { provider, plan: async (request, bypass) => httpRunPlan(agent.spec, config, request, bypass) };
+      return { provider, creation, plan: async (request, bypass) => httpRunPlan(agent.spec, config, request, bypass) };
     }
   }
 }

@@ -52,11 +52,13 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
     await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', 'sk-ant-loopback-test');
     const v1 = await api();
     const v2 = v1.getApi(2);
+    const providerCached: Array<boolean | undefined> = [];
     const runOnce = async (prompt: string) => {
       const id = await runAgent(prompt, 'anthropic');
       assert.equal((await v1.getRun(id)!.done).status, 'succeeded');
       const m = v1.getRun(id)!.metrics();
-      assert.ok(m.firstOutputMs !== undefined && m.queueWaitMs !== undefined && m.eventsPerSec! > 0, JSON.stringify(m));
+      assert.ok(m.firstOutputMs !== undefined && m.queueWaitMs !== undefined && m.eventsPerSec! > 0 && m.providerCreationMs !== undefined, JSON.stringify(m));
+      providerCached.push(m.providerCached);
       assert.ok(await waitFor(async () => (await v2.getRun(id))?.state === 'finished' && (await v2.readEvents(id)) !== undefined, 30_000));
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     };
@@ -71,6 +73,8 @@ describe('usage: the ledger, its export, and today\'s spend', () => {
     try {
       for (let i = 0; i < 20; i++) await runOnce(`Measured run ${i}`);
       assert.doesNotMatch(await notifications(), /got slower/, 'steady runs warned');
+      // One client for one configuration: every run after the first gets the cached provider.
+      assert.deepEqual(providerCached.slice(1), providerCached.slice(1).map(() => true), JSON.stringify(providerCached));
       // The model now takes 8 s before its first word (some tens of ms before, and far below a
       // second on a loaded machine): the median of the next five runs is well over the p95 before.
       for (let i = 20; i < 25; i++) await runOnce(`Measured run ${i} SLOW_START:8000`);
