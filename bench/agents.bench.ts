@@ -119,7 +119,7 @@ export async function detection(claudeBin: string | undefined) {
   };
 }
 
-async function httpConnections() {
+export async function httpConnections() {
   const server = await new ModelServer().start();
   server.eventDelayMs = 0;
   const n = 100;
@@ -154,6 +154,7 @@ async function httpConnections() {
     ratio: { newVsWarm: round(t.cold / t.warm) },
     spread: { newVsWarm: roundRatio(rounds.cold, rounds.warm, 2).spread },
     warmRequestsThatReused: `${reused}/${n * 5}`,
+    reusedShare: reused / (n * 5),
     connectionsOpened,
     note: 'loopback, so connection setup is TCP only; over TLS to a remote API the gap is far larger',
   };

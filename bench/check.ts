@@ -12,9 +12,9 @@ import { benchPanel } from './panel.bench';
 import { queueOverhead } from './runs.bench';
 import { benchHistoryReads } from './history.bench';
 import { benchParser } from './parser.bench';
-import { benchPipeline } from './pipeline.bench';
+import { benchPipeline, eventsPerDelta } from './pipeline.bench';
 import { benchCache } from './cache.bench';
-import { detection } from './agents.bench';
+import { detection, httpConnections } from './agents.bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BASELINE = path.join(ROOT, 'bench', 'baseline.json');
@@ -79,6 +79,16 @@ async function detectionFigure(): Promise<Figure> {
   return { name: 'detection.coldVsWhich', kind: 'ratio', better: 'lower', value: d.ratio.coldVsWhich, spread: d.spread.coldVsWhich, unit: '×' };
 }
 
+/** Deterministic: text events a run's log keeps per streamed delta (coalescing), and warm HTTP requests that reused their connection. */
+async function coalescingFigures(): Promise<Figure[]> {
+  const e = await eventsPerDelta();
+  const h = await httpConnections();
+  return [
+    { name: 'log.textEventsPerDelta', kind: 'exact', better: 'lower', value: e.eventsPerDelta },
+    { name: 'http.warmRequestsReused', kind: 'exact', better: 'higher', value: h.reusedShare },
+  ];
+}
+
 const cacheFigure = (name: string) => async () => (await cacheFigures()).find((f) => f.name === name)!;
 
 /** What each ratio figure is measured again with, when it looks like a regression. */
@@ -95,7 +105,7 @@ const REMEASURE: Record<string, () => Promise<Figure>> = {
 /** `--only parser`: just that figure (the gate's own test runs it against an injected slowdown). */
 async function measure(): Promise<Figure[]> {
   if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'parser') return [await parserFigure()];
-  return [...bundleFigures(), ...(await panelFigures()), await parserFigure(), await queueFigure(), await historyFigure(), await pipelineFigure(), ...(await cacheFigures()), await detectionFigure()];
+  return [...bundleFigures(), ...(await panelFigures()), await parserFigure(), await queueFigure(), await historyFigure(), await pipelineFigure(), ...(await cacheFigures()), await detectionFigure(), ...(await coalescingFigures())];
 }
 
 function commit(): string | undefined {

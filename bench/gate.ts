@@ -56,7 +56,8 @@ function change(f: Pick<Figure, 'better'>, base: number, now: number): string {
 
 /** The comparison report: one line a figure (baseline, now, change, spread, verdict). */
 export function report(rows: ReadonlyArray<{ base?: Figure; now: Figure; verdict: Verdict | 'new' }>): string {
-  const fmt = (n: number, unit = '') => `${Number.isInteger(n) ? n : n.toFixed(3)}${unit}`;
+  // Small figures (events per delta) keep three significant digits.
+  const fmt = (n: number, unit = '') => `${Number.isInteger(n) ? n : Math.abs(n) < 0.1 ? n.toPrecision(3) : n.toFixed(3)}${unit}`;
   const cells = rows.map(({ base, now, verdict }) => [
     now.name,
     base ? fmt(base.value, now.unit) : '—',

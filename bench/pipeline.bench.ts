@@ -7,6 +7,10 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AgentProvider } from '../src/core/agents/provider';
+import { ClaudeStreamParser } from '../src/core/agents/claudeStream';
+import { StdoutReader } from '../src/core/cli/stdoutReader';
+import { AgentRun } from '../src/core/run/agentRun';
 import { bigTranscript } from './parser.bench';
 import { median, roundRatio } from './measure';
 
@@ -109,3 +113,32 @@ export async function benchPipeline(sizeMb = 50, rounds = 3) {
 }
 
 if (require.main === module) void benchPipeline(Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 3)).then((r) => console.log(JSON.stringify(r, null, 2)));
+
+/**
+ * How compactly a run's event log keeps a stream of small text deltas: the
+ * same transcript through the Claude parser into an AgentRun, 64 KB a turn of
+ * the event loop (what a pipe delivers), counting text events per delta.
+ * Deterministic: it depends on the chunking, which is fixed here.
+ */
+export async function eventsPerDelta(sizeMb = 8): Promise<{ deltas: number; textEvents: number; eventsPerDelta: number }> {
+  const data = bigTranscript(sizeMb * 1024 * 1024);
+  const deltas = data.toString('utf8').split('\n').filter((l) => l.includes('text_delta')).length;
+  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const provider: AgentProvider = {
+    id: 'claude',
+    displayName: 'Claude Code',
+    run: async (_request, ctx) => {
+      const reader = new StdoutReader(new ClaudeStreamParser(ctx.emit), silent);
+      for (let i = 0; i < data.length; i += 64 * 1024) {
+        reader.push(data.subarray(i, i + 64 * 1024));
+        await new Promise((r) => setImmediate(r));
+      }
+      reader.end();
+      return { status: 'succeeded', durationMs: 1 };
+    },
+  };
+  const run = new AgentRun(provider, { prompt: 'p', cwd: ROOT, options: {} });
+  await run.start();
+  const textEvents = run.eventsAfter(0).filter((e) => e.event.type === 'text').length;
+  return { deltas, textEvents, eventsPerDelta: Math.round((textEvents / deltas) * 1e6) / 1e6 };
+}
