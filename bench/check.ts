@@ -41,6 +41,8 @@ async function panelFigures(): Promise<Figure[]> {
   return [
     { name: 'panel.10MB.domNodes', kind: 'exact', better: 'lower', value: Math.max(p.at10MB.domNodes.atEnd, p.at10MB.domNodes.midway) },
     { name: 'panel.10MB.savedStateBytes', kind: 'exact', better: 'lower', value: p.at10MB.savedStateBytes, unit: ' B' },
+    // Cost per frame independent of length: the longest main-thread task (CPU time) at 10 MB over 1 MB.
+    { name: 'panel.longestTask10MBvs1MB', kind: 'ratio', better: 'lower', value: p.ratio.longestTaskCpu10MBvs1MB, spread: p.spread.longestTaskCpu10MBvs1MB, unit: '×' },
   ];
 }
 
@@ -100,6 +102,7 @@ const REMEASURE: Record<string, () => Promise<Figure>> = {
   'cache.diskHitVsCacacheGet': cacheFigure('cache.diskHitVsCacacheGet'),
   'cache.putVsCacachePut': cacheFigure('cache.putVsCacachePut'),
   'detection.coldVsWhich': detectionFigure,
+  'panel.longestTask10MBvs1MB': async () => (await panelFigures()).find((f) => f.name === 'panel.longestTask10MBvs1MB')!,
 };
 
 /** `--only parser`: just that figure (the gate's own test runs it against an injected slowdown). */
