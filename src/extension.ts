@@ -11,7 +11,8 @@ import { AnswerDocuments } from './host/groups';
 import { todaysSpend, UsageDocument, watchDegradations } from './host/usage';
 import { createApi, type AgentRelayApi } from './host/api';
 import { WorktreeService } from './host/worktreeService';
-import { VIEW_TYPE, type PanelState } from './shared/protocol';
+import { COMPARE_VIEW_TYPE, VIEW_TYPE, type PanelState } from './shared/protocol';
+import { ComparePanel } from './host/comparePanel';
 
 let relay: Relay | undefined;
 /** Set by the bundle's first line (esbuild banner); absent when the sources run unbundled. */
@@ -41,6 +42,11 @@ export function activate(context: vscode.ExtensionContext): AgentRelayApi {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         await RunPanel.restore(panel, r, state);
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        await ComparePanel.restore(panel, r, state);
       },
     }),
   );

@@ -2,21 +2,24 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { SeqEvent } from '../core/agents/events';
 import type { AgentRun } from '../core/run/agentRun';
+import { isRunId, type HistoryRecord } from '../core/history/historyRecord';
+import { groupRow, markBest } from '../core/run/groupSummary';
 import { eventBatches } from '../shared/eventBatches';
 import { renderCompareHtml } from '../shared/panelHtml';
 import { assertNever, COMPARE_VIEW_TYPE, type HostToWebview, type WebviewToHost } from '../shared/protocol';
 import { compareAnswers, groupRuns, groupSummary, rerunFailed } from './groups';
 import { panelResourceRoots } from './panelHtml';
 import type { Relay } from './relay';
-import { RunPanel, runInfo } from './runPanel';
+import { RunPanel, recordInfo, runInfo } from './runPanel';
 
 const FRAME_MS = 16;
 
 /**
  * The compare panel of a group: a column per agent, streaming at once, and a
  * summary that fills in as runs finish. It reads the runs from the registry
- * (a group lives in the window that started it; after a reload its runs are
- * in the Runs view) and, like the run panel, posts only after `ready`.
+ * (a group lives in the window that started it) or, restored after a reload,
+ * the group's finished runs from the history; like the run panel, it posts
+ * only after `ready`.
  */
 export class ComparePanel implements vscode.Disposable {
   private static readonly open = new Map<string, ComparePanel>();
@@ -27,6 +30,9 @@ export class ComparePanel implements vscode.Disposable {
   private flushTimer: NodeJS.Timeout | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** Set when this window does not hold the group's runs (restored after a reload): its runs from the history. */
+  private fromHistory: HistoryRecord[] | undefined;
+  private watchingWorktrees = false;
 
   static show(relay: Relay, groupId: string, prompt: string): ComparePanel {
     const existing = ComparePanel.open.get(groupId);
@@ -42,6 +48,24 @@ export class ComparePanel implements vscode.Disposable {
       { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri), retainContextWhenHidden: false },
     );
     return new ComparePanel(panel, relay, groupId, prompt);
+  }
+
+  /** A compare panel VS Code restored after a reload: the group from its state, its runs from the history. */
+  static async restore(panel: vscode.WebviewPanel, relay: Relay, state: unknown): Promise<void> {
+    const groupId = (state as { groupId?: unknown } | undefined)?.groupId;
+    if (typeof groupId !== 'string' || !isRunId(groupId) || ComparePanel.open.has(groupId)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri) };
+    const live = groupRuns(relay, groupId)[0];
+    const prompt = live?.label.prompt ?? groupRecords((await relay.workspaceHistory().list()).records, groupId)[0]?.prompt;
+    if (prompt === undefined) {
+      panel.dispose();
+      void vscode.window.showInformationMessage(vscode.l10n.t('The runs of that comparison are no longer in the run history.'));
+      return;
+    }
+    new ComparePanel(panel, relay, groupId, prompt);
   }
 
   static forGroup(groupId: string): ComparePanel | undefined {
@@ -78,8 +102,20 @@ export class ComparePanel implements vscode.Disposable {
       else this.scheduleSummary();
     });
     this.disposables.push(new vscode.Disposable(off));
-    // A column's worktree changed (its diff is known, or it was applied or discarded).
-    if (relay.worktreesIfUsed) this.disposables.push(relay.worktreesIfUsed.onDidChange((runId) => groupRuns(relay, groupId).some((r) => r.id === runId) && this.scheduleSummary()));
+    this.watchWorktrees();
+  }
+
+  /** A column's worktree changed (its diff is known, or it was applied or discarded): the summary follows. */
+  private watchWorktrees(): void {
+    const wt = this.relay.worktreesIfUsed;
+    if (!wt || this.watchingWorktrees) return;
+    this.watchingWorktrees = true;
+    this.disposables.push(wt.onDidChange((runId) => this.runIds().includes(runId) && this.scheduleSummary()));
+  }
+
+  /** The group's run ids, live or from the history. */
+  private runIds(): string[] {
+    return this.fromHistory?.map((r) => r.id) ?? groupRuns(this.relay, this.groupId).map((r) => r.id);
   }
 
   private onMessage(msg: WebviewToHost): void {
@@ -92,11 +128,13 @@ export class ComparePanel implements vscode.Disposable {
         return;
       case 'openRun': {
         const run = groupRuns(this.relay, this.groupId).find((r) => r.id === msg.runId);
+        const rec = this.fromHistory?.find((r) => r.id === msg.runId);
         if (run) RunPanel.show(this.relay, { id: run.id, ...run.label }, { focus: true });
+        else if (rec) RunPanel.show(this.relay, { id: rec.id, agentName: rec.agentName, prompt: rec.prompt }, { focus: true });
         return;
       }
       case 'compareAnswers': {
-        const ids = groupRuns(this.relay, this.groupId).map((r) => r.id);
+        const ids = this.runIds();
         if (Array.isArray(msg.runIds) && msg.runIds.length === 2 && msg.runIds.every((id) => ids.includes(id))) void compareAnswers(this.relay, msg.runIds[0], msg.runIds[1]);
         return;
       }
@@ -105,10 +143,10 @@ export class ComparePanel implements vscode.Disposable {
         return;
       case 'worktree': {
         // Only a run of this group that has a worktree; a forged id or action does nothing.
-        const run = groupRuns(this.relay, this.groupId).find((r) => r.id === msg.runId);
+        const id = this.runIds().find((r) => r === msg.runId);
         const wt = this.relay.worktreesIfUsed;
-        if (!run || !wt?.view(run.id)) return;
-        const act = msg.action === 'review' ? wt.review(run.id) : msg.action === 'apply' ? wt.apply(run.id) : msg.action === 'discard' ? wt.discard(run.id) : undefined;
+        if (!id || !wt?.view(id)) return;
+        const act = msg.action === 'review' ? wt.review(id) : msg.action === 'apply' ? wt.apply(id) : msg.action === 'discard' ? wt.discard(id) : undefined;
         act?.catch((err) => void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err)));
         return;
       }
@@ -129,6 +167,10 @@ export class ComparePanel implements vscode.Disposable {
     this.pending.clear();
     const runs = groupRuns(this.relay, this.groupId);
     this.ready = true;
+    if (!runs.length || this.fromHistory) {
+      void this.attachFromHistory();
+      return;
+    }
     this.postGroup(runs);
     for (const run of runs) {
       for (const batch of eventBatches(run.eventsAfter(0))) void this.post({ type: 'events', runId: run.id, events: batch });
@@ -136,8 +178,42 @@ export class ComparePanel implements vscode.Disposable {
     }
   }
 
+  /** The group's finished runs from the history: columns, summary and each run's events (worktrees shown again). */
+  private async attachFromHistory(): Promise<void> {
+    const history = this.relay.workspaceHistory();
+    const records = groupRecords((await history.list()).records, this.groupId);
+    this.fromHistory = records;
+    const events = await Promise.all(records.map(async (r) => (await history.readEvents(r.id)) ?? []));
+    if (records.length) await this.relay.worktrees.adopt(records.map((r) => r.id));
+    this.watchWorktrees();
+    if (!this.ready || this.disposed) return;
+    await this.postHistoryGroup(events);
+    records.forEach((r, i) => {
+      for (const batch of eventBatches(events[i])) void this.post({ type: 'events', runId: r.id, events: batch });
+    });
+  }
+
+  private async postHistoryGroup(events?: SeqEvent[][]): Promise<void> {
+    const records = this.fromHistory ?? [];
+    const history = this.relay.workspaceHistory();
+    const evs = events ?? (await Promise.all(records.map(async (r) => (await history.readEvents(r.id)) ?? [])));
+    const wt = this.relay.worktreesIfUsed;
+    const summary = markBest(
+      records.map((r, i) => ({
+        ...groupRow({ agentId: r.agentId, agentName: r.agentName, state: 'finished', outcome: { status: r.status, durationMs: r.durationMs, message: r.message }, firstOutputMs: r.metrics?.firstOutputMs }, evs[i].map((e) => e.event)),
+        filesChanged: wt?.view(r.id)?.files,
+      })),
+    );
+    if (!this.ready || this.disposed) return;
+    void this.post({ type: 'group', groupId: this.groupId, prompt: this.prompt, columns: records.map((r) => ({ ...recordInfo(r), worktree: wt?.view(r.id) })), summary, canRerun: false });
+  }
+
   private postGroup(runs: AgentRun[] = groupRuns(this.relay, this.groupId)): void {
     if (!this.ready) return;
+    if (this.fromHistory) {
+      void this.postHistoryGroup();
+      return;
+    }
     void this.post({ type: 'group', groupId: this.groupId, prompt: this.prompt, columns: runs.map((r) => runInfo(this.relay, r)), summary: groupSummary(this.relay, this.groupId) });
   }
 
@@ -180,4 +256,15 @@ export class ComparePanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
+}
+
+/** A group's runs in the history, one per column (the latest, when a column was re-run), in column order. */
+function groupRecords(records: readonly HistoryRecord[], groupId: string): HistoryRecord[] {
+  const byColumn = new Map<number, HistoryRecord>();
+  for (const r of records) {
+    if (r.groupId !== groupId || r.groupIndex === undefined) continue;
+    const had = byColumn.get(r.groupIndex);
+    if (!had || had.finishedAt < r.finishedAt) byColumn.set(r.groupIndex, r);
+  }
+  return [...byColumn.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
 }

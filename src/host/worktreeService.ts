@@ -46,6 +46,20 @@ export class WorktreeService implements vscode.Disposable {
     this.changed.fire(runId);
   }
 
+  /**
+   * Finished runs' worktrees from the list on disk (a comparison restored after
+   * a reload): shown again with what they changed, for Review, Apply, Discard.
+   */
+  async adopt(runIds: readonly string[]): Promise<void> {
+    const wanted = new Set(runIds.filter((id) => !this.entries.has(id)));
+    if (!wanted.size) return;
+    for (const e of await this.store.list()) {
+      if (!wanted.has(e.runId) || e.finishedAt === undefined) continue;
+      this.entries.set(e.runId, e);
+      this.stats.set(e.runId, await this.store.diffStat(e).catch(() => ({ files: [], added: 0, deleted: 0 })));
+    }
+  }
+
   /** What the compare panel shows for a run's worktree, if it has one. */
   view(runId: string): WorktreeView | undefined {
     const entry = this.entries.get(runId);

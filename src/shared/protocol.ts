@@ -55,8 +55,12 @@ export type HostToWebview =
   | { type: 'events'; runId: string; events: PanelSeqEvent[] }
   /** Host → webview: the follow-up could not be sent (the reply box keeps its text and shows this). */
   | { type: 'replyRefused'; runId: string; message: string }
-  /** Host → compare panel: the group's columns (each run's state) and its summary, on `ready` and as runs change. */
-  | { type: 'group'; groupId: string; prompt: string; columns: RunInfo[]; summary: GroupRow[] }
+  /**
+   * Host → compare panel: the group's columns (each run's state) and its summary, on `ready` and as runs
+   * change. `canRerun: false` for a group restored from the history (only the window that started a
+   * group holds what re-running it needs).
+   */
+  | { type: 'group'; groupId: string; prompt: string; columns: RunInfo[]; summary: GroupRow[]; canRerun?: boolean }
   /** Host → webview, answering `ready`: neither this window nor the history holds the run (deleted, or it never finished). */
   | { type: 'runUnavailable'; runId: string }
   /** Host → Performance & Usage view: the workspace's figures from the run history, on `ready` and as it changes. */

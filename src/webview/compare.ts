@@ -10,11 +10,15 @@ import { elementViewport } from './virtualList';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
+  setState(state: { groupId: string }): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const groupId = document.body.dataset.groupId ?? '';
+// What VS Code keeps for a reload: the host restores the comparison from the run history.
+if (groupId) vscode.setState({ groupId });
+let canRerun = true;
 const $ = (id: string) => document.getElementById(id)!;
 const columnsEl = $('columns');
 const compareButton = $('compare') as HTMLButtonElement;
@@ -187,7 +191,7 @@ function drawSummary(): void {
     }),
   );
   compareButton.disabled = ticked.size !== 2;
-  rerunButton.hidden = !summary.some((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'timed-out');
+  rerunButton.hidden = !canRerun || !summary.some((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'timed-out');
 }
 
 window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
@@ -209,6 +213,7 @@ window.addEventListener('message', (msg: MessageEvent<HostToWebview>) => {
       // Columns in the group's order.
       for (const id of order) columnsEl.append(columns.get(id)!.root);
       summary = data.summary;
+      canRerun = data.canRerun !== false;
       drawSummary();
       return;
     case 'events': {

@@ -60,6 +60,11 @@ describe('compare panel webview in Chromium', function () {
     await page.click('#compare');
     await page.click('#rerun-failed');
     await page.locator('.column[data-run-id="b"] button:has-text("Open")').click();
+    // It keeps its group for a reload; a group restored from the history offers no Re-run.
+    assert.deepEqual(await page.evaluate('window.__state'), { groupId: COMPARE_GROUP_ID });
+    await w.post({ type: 'group', groupId: COMPARE_GROUP_ID, prompt: 'Compare us', columns: [info('a', 'Claude', 'finished'), info('b', 'Codex', 'finished'), info('c', 'Gemini', 'finished')], summary: [row('Claude'), row('Codex'), row('Gemini', { status: 'failed' })], canRerun: false });
+    await w.settle();
+    assert.equal(await page.locator('#rerun-failed').isVisible(), false);
     const sent = (await w.sent()).slice(1);
     assert.deepEqual(sent, [
       { type: 'compareAnswers', runIds: ['a', 'b'] },

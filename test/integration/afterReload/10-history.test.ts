@@ -11,7 +11,7 @@ import { waitFor } from '../../support/processes';
 const handoff = () => path.join(process.env.AGENT_RELAY_TEST_TMP!, 'before-reload.json');
 
 describe('after a window reload', () => {
-  let before: { id: string; prompt: string; claudeHome: string };
+  let before: { id: string; prompt: string; claudeHome: string; group: { groupId: string; runIds: string[] } };
 
   beforeEach(function () {
     if (!existsSync(handoff())) {
@@ -35,6 +35,17 @@ describe('after a window reload', () => {
     assert.match(text, /You · turn 2[\s\S]*Before the reload: RECALL/);
     assert.equal((await browser.webview(before.id, { selector: '#status' })).text, 'Done');
     assert.equal((await browser.webview(before.id, { selector: '#prompt' })).text, before.prompt);
+  });
+
+  it('the restored comparison reads its runs from the history: a column each, and the summary', async function () {
+    requireBrowser(this);
+    const { groupId, runIds } = before.group;
+    for (const runId of runIds) {
+      await browser.waitForText(groupId, (t) => t.includes('Hello from the loopback model.'), 60_000, `.column[data-run-id="${runId}"] .column-transcript`);
+    }
+    const table = await browser.waitForText(groupId, (t) => (t.match(/succeeded/g) ?? []).length === 2, 60_000, '#summary-table tbody');
+    assert.match(table, /Claude Code[\s\S]*Anthropic API/);
+    assert.equal((await browser.webview(groupId, { selector: '#prompt' })).text, 'Compare across the reload');
   });
 
   it('the Runs view lists the earlier run, and opening it shows its transcript', async function () {
