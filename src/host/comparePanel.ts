@@ -59,7 +59,8 @@ export class ComparePanel implements vscode.Disposable {
     }
     panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(relay.context.extensionUri) };
     const live = groupRuns(relay, groupId)[0];
-    const prompt = live?.label.prompt ?? groupRecords((await relay.workspaceHistory().list()).records, groupId)[0]?.prompt;
+    const records = live ? [] : await relay.workspaceHistory().list().then((l) => l.records, () => []);
+    const prompt = live?.label.prompt ?? groupRecords(records, groupId)[0]?.prompt;
     if (prompt === undefined) {
       panel.dispose();
       void vscode.window.showInformationMessage(vscode.l10n.t('The runs of that comparison are no longer in the run history.'));
@@ -167,10 +168,14 @@ export class ComparePanel implements vscode.Disposable {
     this.pending.clear();
     const runs = groupRuns(this.relay, this.groupId);
     this.ready = true;
-    if (!runs.length || this.fromHistory) {
-      void this.attachFromHistory();
+    if (!runs.length) {
+      void this.attachFromHistory().catch((err) => {
+        this.relay.logs.root.warn(`compare panel: could not read group ${this.groupId} from the history: ${err instanceof Error ? err.message : String(err)}`);
+        void this.post({ type: 'runUnavailable', runId: this.groupId });
+      });
       return;
     }
+    this.fromHistory = undefined;
     this.postGroup(runs);
     for (const run of runs) {
       for (const batch of eventBatches(run.eventsAfter(0))) void this.post({ type: 'events', runId: run.id, events: batch });
@@ -182,9 +187,9 @@ export class ComparePanel implements vscode.Disposable {
   private async attachFromHistory(): Promise<void> {
     const history = this.relay.workspaceHistory();
     const records = groupRecords((await history.list()).records, this.groupId);
-    this.fromHistory = records;
+    this.fromHistory = records.length ? records : undefined;
     const events = await Promise.all(records.map(async (r) => (await history.readEvents(r.id)) ?? []));
-    if (records.length) await this.relay.worktrees.adopt(records.map((r) => r.id));
+    if (records.length) await this.relay.worktrees.adopt(records.map((r) => r.id)).catch(() => undefined);
     this.watchWorktrees();
     if (!this.ready || this.disposed) return;
     await this.postHistoryGroup(events);

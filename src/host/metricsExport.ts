@@ -23,6 +23,8 @@ export class MetricsExport {
   private exporter: OtlpExporter | undefined;
   private key: string | undefined;
   private readonly closing = new Set<Promise<void>>();
+  /** An endpoint that is set but unusable: what the Doctor says instead of "off". */
+  private configError: { url: string; error: string } | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -38,7 +40,8 @@ export class MetricsExport {
   /** For the Doctor: where metrics go and how that went; undefined when off. */
   get status(): OtlpStatus | undefined {
     this.current();
-    return this.exporter?.status;
+    if (this.exporter) return this.exporter.status;
+    return this.configError && { url: this.configError.url, sentRuns: 0, droppedRuns: 0, lastError: this.configError.error };
   }
 
   /** Sends what is pending (before the window closes), waiting at most `ms`. */
@@ -59,6 +62,7 @@ export class MetricsExport {
     this.key = key;
     if (this.exporter) this.retire(this.exporter);
     this.exporter = undefined;
+    this.configError = undefined;
     if (!s.endpoint) return undefined;
     try {
       otlpMetricsUrl(s.endpoint); // a bad URL is said before any code is loaded for it
@@ -66,6 +70,7 @@ export class MetricsExport {
       this.logger.info(`metrics export: sending run metrics to ${this.exporter.status.url} every ${s.intervalMs / 1000} s`);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
+      this.configError = { url: s.endpoint.slice(0, 200), error: why };
       this.logger.warn(`metrics export is off: ${why}`);
       const open = vscode.l10n.t('Open Settings');
       void vscode.window

@@ -2,6 +2,7 @@
 // collector that is down or busy loses nothing (and gets nothing twice), one
 // that rejects the payload drops it, and the pending runs stay bounded.
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { HISTORY_SCHEMA, type HistoryRecord } from '../../src/core/history/historyRecord';
 import type { Logger } from '../../src/core/log';
@@ -38,6 +39,9 @@ describe('OTLP exporter against a loopback receiver', () => {
       assert.equal(receiver.requests[0].path, '/v1/metrics');
       assert.equal(receiver.requests[0].headers['x-api-key'], 'k1');
       assert.equal(receiver.requests[0].resource['service.version'], '1.2.3');
+      // Each exporter is its own writer of the delta streams.
+      assert.match(String(receiver.requests[0].resource['service.instance.id']), /^[0-9a-f-]{36}$/);
+      assert.equal(receiver.requests[1].resource['service.instance.id'], receiver.requests[0].resource['service.instance.id']);
       const [a, b] = receiver.requests.map((r) => r.points[0]);
       assert.equal(b.startNs, a.timeNs, 'the second window starts where the first ended');
       await exporter.flush(); // the send under way has its answer
@@ -62,16 +66,18 @@ describe('OTLP exporter against a loopback receiver', () => {
     assert.equal(exporter.status.lastError, undefined);
   });
 
-  it('drops a payload the collector rejects with a 4xx, and says so in the log', async () => {
+  it('drops a payload the collector rejects (400, or 500, which OTLP/HTTP does not retry), and says so in the log', async () => {
     const logger = memoryLogger();
     const exporter = new OtlpExporter({ endpoint: `${receiver.url}/v1/metrics`, serviceVersion: '1', intervalMs: 3_600_000, logger });
-    receiver.statuses.push(400);
+    receiver.statuses.push(400, 500);
+    exporter.record(rec());
+    await exporter.flush();
     exporter.record(rec());
     await exporter.flush();
     exporter.record(rec());
     await exporter.close();
-    assert.equal(runs(receiver), 1, 'only the run after the rejected one');
-    assert.equal(exporter.status.droppedRuns, 1);
+    assert.equal(runs(receiver), 1, 'only the run after the rejected ones');
+    assert.equal(exporter.status.droppedRuns, 2);
     assert.ok(logger.lines.some((l) => /HTTP 400; those runs are dropped/.test(l)), logger.lines.join('\n'));
   });
 
@@ -91,5 +97,23 @@ describe('OTLP exporter against a loopback receiver', () => {
     assert.match(exporter.status.lastError ?? '', /ECONNREFUSED/);
     assert.ok(logger.lines.some((l) => /will try again/.test(l)));
     await exporter.close();
+  });
+
+  it('does not hold up an exit for a collector that never answers', async () => {
+    // Takes the request and never answers: close gives up after its deadline instead of waiting for the send.
+    const silent = http.createServer(() => undefined).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const held = new Promise((r) => silent.once('request', r));
+    const exporter = new OtlpExporter({ endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, serviceVersion: '1', intervalMs: 3_600_000, timeoutMs: 3_600_000, logger: memoryLogger() });
+    try {
+      exporter.record(rec());
+      const closing = exporter.close(200);
+      await held;
+      await closing;
+      assert.equal(exporter.status.sentRuns, 0);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

@@ -7,6 +7,7 @@
 // of instruments from finished runs, and the SDK's metrics and OTLP/HTTP
 // exporter packages bundle to about 120 KB gzip, more than the whole
 // extension (80 KB).
+import { randomUUID } from 'node:crypto';
 import type { HistoryRecord } from '../history/historyRecord';
 import { HttpClient, readText } from '../http/httpClient';
 import type { Logger } from '../log';
@@ -55,12 +56,19 @@ interface Series {
   buckets?: number[];
 }
 
+/** What the export reads of a finished run: numbers, its agent and status (no prompt, no context, no path). */
+export type RunFigures = Pick<HistoryRecord, 'agentId' | 'status' | 'cache' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'durationMs' | 'metrics'>;
+
+function figuresOf(r: RunFigures): RunFigures {
+  return { agentId: r.agentId, status: r.status, cache: r.cache, inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, durationMs: r.durationMs, metrics: r.metrics };
+}
+
 /** Adds finished runs up by instrument and attributes, between two exports (delta temporality). */
 export class MetricsBatch {
   private readonly series = new Map<string, Series>();
   records = 0;
 
-  add(rec: HistoryRecord): void {
+  add(rec: RunFigures): void {
     this.records++;
     const agent = { 'agent.id': rec.agentId };
     this.observe('runs', { ...agent, 'run.status': rec.status, ...(rec.cache ? { 'cache.result': rec.cache } : {}) }, 1);
@@ -166,7 +174,7 @@ export interface OtlpExporterOptions {
   endpoint: string;
   headers?: Record<string, string>;
   serviceVersion: string;
-  /** Between exports; 60 s by default, as the agent CLIs do. */
+  /** Between exports; 60 s by default, as the agent CLIs do (kept within 1 s and a day). */
   intervalMs?: number;
   /** Runs kept while the collector cannot be reached; the oldest go first. */
   maxPending?: number;
@@ -193,7 +201,10 @@ export class OtlpExporter {
   readonly url: string;
   private readonly client: HttpClient;
   private readonly path: string;
-  private pending: HistoryRecord[] = [];
+  /** Runs not sent yet: only their figures, so 2,000 of them stay small whatever their prompts held. */
+  private pending: RunFigures[] = [];
+  /** Tells this window's or process's points apart from another's: delta streams need one writer each. */
+  private readonly instanceId = randomUUID();
   private windowStart: number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sending: Promise<void> | undefined;
@@ -214,11 +225,12 @@ export class OtlpExporter {
     return { ...this.statusValue };
   }
 
-  record(rec: HistoryRecord): void {
-    this.pending.push(rec);
+  record(rec: RunFigures): void {
+    this.pending.push(figuresOf(rec));
     this.bound();
     if (!this.timer) {
-      this.timer = setInterval(() => void this.flush(), this.opts.intervalMs ?? 60_000);
+      const interval = Number.isFinite(this.opts.intervalMs) ? Math.min(86_400_000, Math.max(1000, this.opts.intervalMs!)) : 60_000;
+      this.timer = setInterval(() => void this.flush(), interval);
       this.timer.unref?.();
     }
   }
@@ -236,11 +248,13 @@ export class OtlpExporter {
     await this.sending;
   }
 
-  /** Sends the rest and stops. */
-  async close(): Promise<void> {
+  /** Sends the rest and stops, waiting at most `ms` (a collector that does not answer must not hold up an exit). */
+  async close(ms = 5000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.flush(), new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
     this.client.dispose();
   }
 
@@ -250,14 +264,15 @@ export class OtlpExporter {
     const batch = new MetricsBatch();
     for (const r of records) batch.add(r);
     const end = this.now();
-    const body = batch.toOtlp({ serviceVersion: this.opts.serviceVersion }, this.windowStart, end);
+    const body = batch.toOtlp({ serviceVersion: this.opts.serviceVersion, attributes: { 'service.instance.id': this.instanceId } }, this.windowStart, end);
     const keep = () => {
       this.pending = [...records, ...this.pending];
       this.bound();
     };
     try {
       const res = await this.client.postJson(this.path, body, this.opts.headers ?? {}, AbortSignal.timeout(this.opts.timeoutMs ?? 10_000));
-      const text = await readText(res.body, 16 * 1024);
+      // The collector took them once it answered 2xx: a body cut short after that must not send them twice.
+      const text = await readText(res.body, 16 * 1024).catch(() => '');
       if (res.status >= 200 && res.status < 300) {
         this.windowStart = end;
         this.statusValue.sentRuns += records.length;
@@ -269,12 +284,14 @@ export class OtlpExporter {
       }
       const error = `the collector answered HTTP ${res.status}`;
       this.statusValue.lastError = error;
-      if (res.status === 429 || res.status >= 500) keep();
+      // What OTLP/HTTP says may succeed later; anything else would fail again.
+      const retry = RETRYABLE.has(res.status);
+      if (retry) keep();
       else {
         this.statusValue.droppedRuns += records.length;
         this.windowStart = end;
       }
-      this.opts.logger.warn(`metrics export to ${this.statusValue.url}: ${error}${res.status === 429 || res.status >= 500 ? '; will try again' : '; those runs are dropped'}`);
+      this.opts.logger.warn(`metrics export to ${this.statusValue.url}: ${error}${retry ? '; will try again at the next export' : '; those runs are dropped'}`);
     } catch (err) {
       keep();
       this.statusValue.lastError = err instanceof Error ? err.message : String(err);
@@ -282,6 +299,9 @@ export class OtlpExporter {
     }
   }
 }
+
+/** The statuses OTLP/HTTP retries. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
 
 /** What a 2xx body's partialSuccess says was rejected, if anything. */
 function partialRejection(text: string): string | undefined {

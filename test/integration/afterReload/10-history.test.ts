@@ -10,6 +10,17 @@ import { waitFor } from '../../support/processes';
 
 const handoff = () => path.join(process.env.AGENT_RELAY_TEST_TMP!, 'before-reload.json');
 
+/** The restored webview tab of `viewType` becomes the active tab of its group (a webview is drawn only then). */
+async function activate(viewType: string): Promise<void> {
+  const isIt = (t: vscode.Tab | undefined) => t?.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType);
+  const group = vscode.window.tabGroups.all.find((g) => g.tabs.some(isIt));
+  if (!group || isIt(group.activeTab)) return;
+  await vscode.commands.executeCommand(['workbench.action.focusFirstEditorGroup', 'workbench.action.focusSecondEditorGroup', 'workbench.action.focusThirdEditorGroup'][group.viewColumn - 1] ?? 'workbench.action.focusFirstEditorGroup');
+  for (let i = 0; i < group.tabs.length && !isIt(vscode.window.tabGroups.all.find((g) => g.viewColumn === group.viewColumn)?.activeTab); i++) {
+    await vscode.commands.executeCommand('workbench.action.nextEditorInGroup');
+  }
+}
+
 describe('after a window reload', () => {
   let before: { id: string; prompt: string; claudeHome: string; group: { groupId: string; runIds: string[] } };
 
@@ -40,6 +51,8 @@ describe('after a window reload', () => {
   it('the restored comparison reads its runs from the history: a column each, and the summary', async function () {
     requireBrowser(this);
     const { groupId, runIds } = before.group;
+    assert.ok(await waitFor(() => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('agentRelay.compare'))), 60_000), 'no restored compare panel among the tabs');
+    await activate('agentRelay.compare');
     for (const runId of runIds) {
       await browser.waitForText(groupId, (t) => t.includes('Hello from the loopback model.'), 60_000, `.column[data-run-id="${runId}"] .column-transcript`);
     }

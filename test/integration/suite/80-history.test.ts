@@ -81,15 +81,6 @@ describe('the Runs view and the run history', () => {
   it('leaves a finished conversation\'s panel and a finished comparison open for the reload that follows', async function () {
     requireBrowser(this);
     await closeAllEditors();
-    // A comparison of two agents, finished: after the reload it is restored from the history.
-    const config = vscode.workspace.getConfiguration('agentRelay');
-    await config.update('anthropic.baseUrl', server.url, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', 'sk-ant-loopback-test');
-    const group = await vscode.commands.executeCommand<{ groupId: string; runIds: string[] }>('agentRelay.runOnSeveralAgents', 'claude,anthropic', undefined, 'Compare across the reload');
-    assert.ok(group && group.runIds.length === 2, JSON.stringify(group));
-    for (const runId of group.runIds) assert.equal((await (await api()).getRun(runId)!.done).status, 'succeeded');
-    assert.ok(await waitFor(async () => (await Promise.all(group.runIds.map(async (r) => (await v2.readEvents(r)) !== undefined))).every(Boolean), 30_000), 'the group is not in the history');
-    await browser.waitForText(group.groupId, (t) => (t.match(/succeeded/g) ?? []).length === 2, 60_000, '#summary-table tbody');
     const prompt = 'Remember this run across the reload REMEMBER:saffron';
     const id = await runAgent(prompt);
     assert.equal((await (await api()).getRun(id)!.done).status, 'succeeded');
@@ -99,7 +90,18 @@ describe('the Runs view and the run history', () => {
     await browser.waitForText(id, (t) => t === 'Done', 30_000, '#status');
     // The history has both turns before the window goes.
     assert.ok(await waitFor(async () => (await v2.getRun(turn2.id))?.state === 'finished' && (await v2.readEvents(turn2.id)) !== undefined && (await v2.readEvents(id)) !== undefined, 30_000));
-    // The next phase keeps Claude Code's home (its sessions) for the follow-up after the reload.
+    // A comparison of two agents, finished, in the same editor group: after the reload it is restored from the history.
+    const config = vscode.workspace.getConfiguration('agentRelay');
+    await config.update('anthropic.baseUrl', server.url, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('agentRelay.setApiKey', 'anthropic', 'sk-ant-loopback-test');
+    const group = await vscode.commands.executeCommand<{ groupId: string; runIds: string[] }>('agentRelay.runOnSeveralAgents', 'claude,anthropic', undefined, 'Compare across the reload');
+    assert.ok(group && group.runIds.length === 2, JSON.stringify(group));
+    for (const runId of group.runIds) assert.equal((await (await api()).getRun(runId)!.done).status, 'succeeded');
+    assert.ok(await waitFor(async () => (await Promise.all(group.runIds.map(async (r) => (await v2.readEvents(r)) !== undefined))).every(Boolean), 30_000), 'the group is not in the history');
+    await browser.waitForText(group.groupId, (t) => (t.match(/succeeded/g) ?? []).length === 2, 60_000, '#summary-table tbody');
+    // The conversation's panel is the active tab again (the next phase reads it first).
+    await vscode.commands.executeCommand('agentRelay.openRun', id);
+    await browser.waitForText(id, (t) => t.endsWith('You told me saffron.'), 60_000);
     writeFileSync(HANDOFF(), JSON.stringify({ id, prompt, claudeHome: claudeHomeDir, group }));
   });
 });
