@@ -31,7 +31,7 @@ export const METRIC_LABELS: Record<MetricName, string> = {
 export type MetricRow = MetricRowOf<MetricName>;
 
 /** Nearest-rank percentile of values sorted ascending. */
-function pct(sorted: readonly number[], p: number): number {
+export function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 

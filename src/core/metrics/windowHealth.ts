@@ -2,6 +2,7 @@
 // windows' samples (core/history/windowSamples.ts): what the Doctor, the usage
 // report and its export show.
 import type { WindowSample } from '../history/windowSamples';
+import { pct as sortedPct } from './performanceReport';
 import { localDay } from './usageLedger';
 
 export interface WindowDay {
@@ -27,11 +28,7 @@ export interface WindowHealth {
   daily: WindowDay[];
 }
 
-function pct(values: readonly number[], p: number): number | undefined {
-  if (!values.length) return undefined;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
+const pct = (values: readonly number[], p: number): number | undefined => (values.length ? sortedPct([...values].sort((a, b) => a - b), p) : undefined);
 
 const r1 = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
 
